@@ -1,0 +1,1 @@
+"""The ffmpeg side of vae-transition: locate ffmpeg, probe clips, read frames, encode, splice."""
