@@ -66,3 +66,18 @@ def resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         return img
     shrinking = w < img.shape[1] and h < img.shape[0]
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+
+
+def letterbox(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Fit (H, W, 3) uint8 into size=(w, h), aspect kept, centred on black (as ffmpeg's conform)."""
+    w, h = size
+    ih, iw = img.shape[:2]
+    if (iw, ih) == (w, h):
+        return img
+    scale = min(w / iw, h / ih)
+    # ffmpeg's force_original_aspect_ratio=decrease rounds down to even-free integers like this
+    fw, fh = max(1, min(w, int(iw * scale))), max(1, min(h, int(ih * scale)))
+    out = np.zeros((h, w, 3), dtype=np.uint8)
+    x, y = (w - fw) // 2, (h - fh) // 2
+    out[y:y + fh, x:x + fw] = resize(img, (fw, fh))
+    return out

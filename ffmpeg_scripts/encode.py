@@ -1,0 +1,114 @@
+"""Encode raw RGB frames (the transition) into a clip that matches another clip's stream.
+
+Two targets: a segment that can be stream-copied between the clips (same codec, pixel format,
+profile and colour tags as clip A), and a lossless intermediate for the re-encode path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import ClipInfo
+from ffmpeg_scripts.process import open_pipe
+
+# Codecs whose segments we can encode ourselves and splice by stream copy.
+ENCODERS = {"h264": "libx264", "hevc": "libx265"}
+# ffmpeg's profile names -> x264's --profile values (x265 picks its profile from the pix_fmt).
+X264_PROFILES = {
+    "baseline": "baseline", "constrained baseline": "baseline", "main": "main", "high": "high",
+    "high 10": "high10", "high 4:2:2": "high422", "high 4:4:4 predictive": "high444",
+}
+# Pixel formats libx264 / libx265 take as they are; anything else is encoded as yuv420p.
+X26X_PIX_FMTS = {"yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le",
+                 "yuv444p10le"}
+# Colour matrices swscale knows by the names ffmpeg prints in a stream header.
+MATRICES = {"bt709", "bt470bg", "smpte170m", "bt2020nc", "fcc", "smpte240m"}
+
+
+@dataclass(frozen=True)
+class VideoFormat:
+    """What an encoded segment must look like to sit beside a clip."""
+
+    width: int
+    height: int
+    fps: Fraction                 # exact, e.g. Fraction(24000, 1001)
+    codec: str = "h264"           # ffmpeg codec name of the target stream
+    pix_fmt: str = "yuv420p"
+    profile: str | None = None    # ffmpeg's name, e.g. "High"
+    color: str | None = None      # colour matrix tag, e.g. "bt709"; None = untagged (bt601)
+    crf: int = 16                 # visually lossless for x264; x265 gets crf + 2
+
+    @classmethod
+    def of(cls, info: ClipInfo) -> VideoFormat:
+        codec = info.codec if info.codec in ENCODERS else "h264"
+        pix = info.pix_fmt if info.pix_fmt in X26X_PIX_FMTS else "yuv420p"
+        return cls(info.width, info.height, info.fps, codec, pix.replace("yuvj", "yuv"),
+                   info.profile, info.color)
+
+
+def raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
+    """ffmpeg input options for rgb24 frames of (height, width, 3) uint8 on stdin."""
+    return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+            "-framerate", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0"]
+
+
+def color_args(color: str | None) -> tuple[str, list[str]]:
+    """(scale filter, output tags) so RGB -> YUV uses the same matrix the clip is decoded with."""
+    matrix = color if color in MATRICES else "bt470bg"  # swscale's default for untagged = bt601
+    scale = f"scale=out_color_matrix={matrix}:out_range=tv"
+    tags = ["-colorspace", color] if color in MATRICES else []
+    if color == "bt709":
+        tags += ["-color_primaries", "bt709", "-color_trc", "bt709"]
+    return scale, tags
+
+
+def segment_args(ff: FFmpegBinary, fmt: VideoFormat, out: str) -> list[str]:
+    """Encode stdin frames to a segment that matches `fmt` closely enough to be stream-copied."""
+    scale, tags = color_args(fmt.color)
+    enc = ENCODERS[fmt.codec]
+    args = ff.base() + raw_input_args(fmt.width, fmt.height, fmt.fps)
+    args += ["-vf", f"{scale},format={fmt.pix_fmt}", "-c:v", enc, "-pix_fmt", fmt.pix_fmt]
+    if enc == "libx264":
+        args += ["-preset", "medium", "-crf", str(fmt.crf)]
+        profile = X264_PROFILES.get((fmt.profile or "").lower())
+        if profile and (profile != "baseline" or fmt.pix_fmt == "yuv420p"):
+            args += ["-profile:v", profile]
+    else:
+        args += ["-preset", "medium", "-crf", str(fmt.crf + 2), "-x265-params", "log-level=error"]
+        args += ["-tag:v", "hvc1"]
+    return args + tags + ["-an", "-f", "mp4", "-y", out]
+
+
+def lossless_args(ff: FFmpegBinary, width: int, height: int, fps: Fraction, out: str) -> list[str]:
+    """Encode stdin frames losslessly in RGB (FFV1 in Matroska): an intermediate for re-encoding."""
+    return ff.base() + raw_input_args(width, height, fps) + [
+        "-c:v", "ffv1", "-pix_fmt", "bgr0", "-an", "-f", "matroska", "-y", out]
+
+
+def write_frames(args: list[str], frames: Iterable[np.ndarray], size: tuple[int, int]) -> int:
+    """Pipe (H, W, 3) uint8 RGB frames of size=(w, h) into the ffmpeg command `args`; count them."""
+    w, h = size
+    count = 0
+    with open_pipe(args, stdin=True) as proc:
+        for frame in frames:
+            if frame.shape != (h, w, 3) or frame.dtype != np.uint8:
+                raise ValueError(f"frame {count} is {frame.shape} {frame.dtype}, expected ({h}, {w}, 3) uint8")
+            proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+            count += 1
+    return count
+
+
+def encode_segment(ff: FFmpegBinary, frames: Iterable[np.ndarray], fmt: VideoFormat, out: str) -> int:
+    """Encode frames as a segment matching `fmt`; returns the frame count."""
+    return write_frames(segment_args(ff, fmt, out), frames, (fmt.width, fmt.height))
+
+
+def encode_lossless(ff: FFmpegBinary, frames: Iterable[np.ndarray], width: int, height: int,
+                    fps: Fraction, out: str) -> int:
+    """Encode frames to a lossless FFV1 intermediate; returns the frame count."""
+    return write_frames(lossless_args(ff, width, height, fps, out), frames, (width, height))

@@ -1,0 +1,208 @@
+"""Splice clips and transition segments into one file, with one audio track in sync.
+
+Two paths:
+- pass-through: the clips' video packets are stream-copied (concat demuxer); only the transition
+  segments, encoded to match clip A, are new. Decoded frames of every clip stay bit-identical.
+- re-encode: every piece is conformed to the first clip (scale to fit, pad, frame rate) and the
+  whole picture is encoded once at high quality.
+Audio is always rebuilt: each clip's audio (or silence) trimmed/padded to its picture's length, and
+under each transition a bridge (the end of the clip before fading out over the start of the clip
+after), so the audio runs exactly as long as the picture.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ffmpeg_scripts.encode import X26X_PIX_FMTS, VideoFormat, color_args
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import ClipInfo
+from ffmpeg_scripts.process import run
+
+AUDIO_RATE = 48000
+MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One part of the output's picture: a clip, or a transition segment between two clips."""
+
+    path: str          # absolute path of the media file
+    frames: int        # frames it contributes at the output's frame rate
+    fps: Fraction      # its own frame rate
+    clip: ClipInfo | None = None   # set for clips (their audio is used); None for transitions
+
+
+@dataclass(frozen=True)
+class SplicePlan:
+    """Everything the splice needs: the pieces in order, the output format, and the path taken."""
+
+    pieces: tuple[Piece, ...]      # clip, transition, clip, transition, ..., clip
+    fmt: VideoFormat               # the output picture (clip A's, or the conform target)
+    out: str                       # where ffmpeg writes (a temporary name; the caller renames)
+    muxer: str                     # "mp4", "mov" or "matroska"
+    passthrough: bool              # stream-copy clips (True) or re-encode everything (False)
+
+    @property
+    def total_frames(self) -> int:
+        return sum(p.frames for p in self.pieces)
+
+    @property
+    def has_audio(self) -> bool:
+        return any(p.clip is not None and p.clip.has_audio for p in self.pieces)
+
+
+def muxer_for(path: str) -> str:
+    """ffmpeg muxer for an output path, by extension; ValueError for ones we do not write."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in MUXERS:
+        raise ValueError(f"{os.path.basename(path)}: unsupported output type '{ext or 'none'}' "
+                         f"(use {', '.join(sorted(MUXERS))})")
+    return MUXERS[ext]
+
+
+def can_passthrough(a: ClipInfo, b: ClipInfo) -> bool:
+    """Whether B's packets can follow A's (and a segment of ours) in one stream without re-encoding."""
+    same = (a.codec, a.width, a.height, a.pix_fmt, a.fps, a.sar) == \
+           (b.codec, b.width, b.height, b.pix_fmt, b.fps, b.sar)
+    return same and a.codec in ("h264", "hevc") and a.pix_fmt in X26X_PIX_FMTS
+
+
+def conformed_frames(clip: ClipInfo, fps: Fraction) -> int:
+    """Frames a clip has after its frame rate is converted to `fps` (ffmpeg's fps filter rounds)."""
+    if clip.fps == fps:
+        return clip.frame_count
+    return max(1, round(clip.frame_count / clip.fps * fps))
+
+
+def quote_concat(path: str) -> str:
+    """A path as a quoted concat-demuxer token: ' is closed, escaped, and reopened."""
+    return "'" + path.replace("'", "'\\''") + "'"
+
+
+def concat_list(pieces: tuple[Piece, ...]) -> str:
+    """Text of a concat demuxer list; `duration` pins each piece's length so offsets are exact."""
+    lines = ["ffconcat version 1.0"]
+    for p in pieces:
+        seconds = Fraction(p.frames) / p.fps
+        lines += [f"file {quote_concat(p.path)}", f"duration {float(seconds):.9f}"]
+    return "\n".join(lines) + "\n"
+
+
+def conform_filter(fmt: VideoFormat) -> str:
+    """Fit any picture into fmt's size (aspect kept, padded black), at fmt's frame rate and pix_fmt."""
+    w, h, fps = fmt.width, fmt.height, fmt.fps
+    scale, _ = color_args(fmt.color)
+    return (f"{scale.replace('scale=', f'scale={w}:{h}:force_original_aspect_ratio=decrease:')},"
+            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
+            f"fps={fps.numerator}/{fps.denominator},format={fmt.pix_fmt}")
+
+
+def video_graph(plan: SplicePlan) -> list[str]:
+    """filter_complex parts for the re-encode path: each input conformed, then concatenated."""
+    parts = [f"[{i}:v:0]{conform_filter(plan.fmt)}[v{i}]" for i in range(len(plan.pieces))]
+    labels = "".join(f"[v{i}]" for i in range(len(plan.pieces)))
+    parts.append(f"{labels}concat=n={len(plan.pieces)}:v=1:a=0[vout]")
+    return parts
+
+
+def _clip_audio(index: int, clip: ClipInfo, seconds: float, label: str) -> str:
+    """One clip's audio as [label]: resampled to 48 kHz stereo, padded/trimmed to `seconds`."""
+    if not clip.has_audio:
+        return f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={seconds:.6f}[{label}]"
+    return (f"[{index}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            f"asetpts=PTS-STARTPTS,apad=whole_dur={seconds:.6f},atrim=duration={seconds:.6f}"
+            f"[{label}]")
+
+
+def _bridge(prev: str, nxt: str, prev_len: float, seconds: float, label: str) -> list[str]:
+    """Audio under a transition: the tail of [prev] fading out mixed with the head of [nxt] fading in."""
+    start = max(0.0, prev_len - seconds)
+    fade = f"apad=whole_dur={seconds:.6f},atrim=duration={seconds:.6f}"
+    return [
+        f"[{prev}]atrim=start={start:.6f},asetpts=PTS-STARTPTS,{fade},"
+        f"afade=t=out:st=0:d={seconds:.6f}:curve=qsin[{label}o]",
+        f"[{nxt}]{fade},afade=t=in:st=0:d={seconds:.6f}:curve=qsin[{label}i]",
+        f"[{label}o][{label}i]amix=inputs=2:normalize=0:duration=longest[{label}]",
+    ]
+
+
+def audio_graph(plan: SplicePlan, clip_inputs: dict[int, int]) -> list[str]:
+    """filter_complex parts building [aout]; clip_inputs maps piece index -> ffmpeg input index."""
+    fps, parts, order = plan.fmt.fps, [], []
+    clips = [i for i, p in enumerate(plan.pieces) if p.clip is not None]
+    for i in clips:
+        seconds = float(Fraction(plan.pieces[i].frames) / fps)
+        uses = 1 + (i > 0) + (i < len(plan.pieces) - 1)  # itself, plus the bridges beside it
+        parts.append(_clip_audio(clip_inputs[i], plan.pieces[i].clip, seconds, f"c{i}"))
+        parts.append(f"[c{i}]asplit={uses}" + "".join(f"[c{i}_{k}]" for k in range(uses)))
+    for n, i in enumerate(clips):
+        order.append(f"[c{i}_0]")
+        if n + 1 < len(clips):
+            j, t = clips[n + 1], i + 1
+            prev_len = float(Fraction(plan.pieces[i].frames) / fps)
+            seconds = float(Fraction(plan.pieces[t].frames) / fps)
+            parts += _bridge(f"c{i}_{1 if i == 0 else 2}", f"c{j}_1", prev_len, seconds, f"t{t}")
+            order.append(f"[t{t}]")
+    parts.append("".join(order) + f"concat=n={len(order)}:v=0:a=1[aout]")
+    return parts
+
+
+def _output_args(plan: SplicePlan) -> list[str]:
+    """Audio codec, container flags and the output path, shared by both paths."""
+    args = ["-c:a", "aac", "-b:a", "192k"] if plan.has_audio else ["-an"]
+    if plan.muxer in ("mp4", "mov"):
+        args += ["-movflags", "+faststart"]
+    return args + ["-f", plan.muxer, "-y", plan.out]
+
+
+def passthrough_args(ff: FFmpegBinary, plan: SplicePlan, list_path: str) -> list[str]:
+    """Stream-copy the pieces listed in `list_path` (see concat_list), adding rebuilt audio."""
+    args = ff.base() + ["-f", "concat", "-safe", "0", "-i", list_path]
+    clip_inputs: dict[int, int] = {}
+    for i, p in enumerate(plan.pieces):
+        if p.clip is not None and p.clip.has_audio:
+            clip_inputs[i] = 1 + len(clip_inputs)
+            args += ["-i", p.path]
+    args += ["-map", "0:v:0", "-c:v", "copy"]
+    if plan.has_audio:
+        args += ["-filter_complex", ";".join(audio_graph(plan, clip_inputs)), "-map", "[aout]"]
+    return args + _output_args(plan)
+
+
+def reencode_args(ff: FFmpegBinary, plan: SplicePlan) -> list[str]:
+    """Conform and concatenate every piece, encoding the picture once at high quality."""
+    args = ff.base()
+    for p in plan.pieces:
+        args += ["-i", p.path]
+    graph = video_graph(plan)
+    if plan.has_audio:
+        graph += audio_graph(plan, {i: i for i in range(len(plan.pieces))})
+    args += ["-filter_complex", ";".join(graph), "-map", "[vout]"]
+    if plan.has_audio:
+        args += ["-map", "[aout]"]
+    fmt = plan.fmt
+    _, tags = color_args(fmt.color)
+    if fmt.codec == "hevc":
+        args += ["-c:v", "libx265", "-crf", str(fmt.crf + 2), "-x265-params", "log-level=error",
+                 "-tag:v", "hvc1"]
+    else:
+        args += ["-c:v", "libx264", "-crf", str(fmt.crf)]
+    return args + ["-preset", "medium", "-pix_fmt", fmt.pix_fmt] + tags + _output_args(plan)
+
+
+def splice(ff: FFmpegBinary, plan: SplicePlan) -> None:
+    """Write plan.out (one ffmpeg run). The concat list, if any, lives beside it and is removed."""
+    if not plan.passthrough:
+        run(reencode_args(ff, plan), what="ffmpeg (re-encode)")
+        return
+    list_path = plan.out + ".ffconcat"
+    try:
+        with open(list_path, "w", encoding="utf-8") as fh:
+            fh.write(concat_list(plan.pieces))
+        run(passthrough_args(ff, plan, list_path), what="ffmpeg (splice)")
+    finally:
+        if os.path.exists(list_path):
+            os.remove(list_path)

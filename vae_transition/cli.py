@@ -1,0 +1,194 @@
+"""The `vae-transition` command line: thin commands over the library.
+
+Heavy imports (torch, cv2, the pipeline) happen inside the commands so `--help` is instant. The
+library raises; only this module turns exceptions into a one-line message and an exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from vae_transition import __version__
+
+METHODS = ("vae", "crossfade", "flow")
+PATHS = ("lerp", "slerp", "ease")
+
+
+def note(message: str) -> None:
+    """Progress and notes go to stderr, so stdout stays for results."""
+    click.echo(message, err=True)
+
+
+def user_errors(fn):
+    """Turn library exceptions into one-line errors (exit 1) and Ctrl-C into exit 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ffmpeg_scripts.errors import FFmpegError
+
+        try:
+            return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            note("interrupted: nothing was written")
+            sys.exit(130)
+        except click.ClickException:
+            raise
+        except (FFmpegError, ValueError, OSError) as exc:
+            raise click.ClickException(_one_line(exc)) from None
+        except Exception as exc:  # library errors of our own (JoinError, ModelError, ...)
+            if type(exc).__module__.split(".")[0] in ("vae_transition", "ffmpeg_scripts"):
+                raise click.ClickException(_one_line(exc)) from None
+            raise
+
+    return wrapper
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def ffmpeg_option(fn):
+    return click.option("--ffmpeg", "ffmpeg_path", metavar="PATH", default=None,
+                        help="ffmpeg binary to use (else $VAE_TRANSITION_FFMPEG, PATH, bundled).")(fn)
+
+
+def transition_options(fn):
+    """Options shared by every command that makes transitions."""
+    options = [
+        click.option("--frames", "-n", default=24, show_default=True, type=click.IntRange(1, 1000),
+                     help="Transition frames between the clips."),
+        click.option("--method", type=click.Choice(METHODS), default="vae", show_default=True,
+                     help="vae: morph through the VAE; crossfade / flow: baselines."),
+        click.option("--path", "path_kind", type=click.Choice(PATHS), default="lerp",
+                     show_default=True, help="Latent path between the two frames (vae method)."),
+        click.option("--seed", default=0, show_default=True, help="Seed for anything random."),
+        click.option("--model", "model_path", metavar="FILE", default=None,
+                     help="VAE weights (.safetensors); default: the shipped model."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vae-transition")
+def main():
+    """Join video clips with a VAE morph instead of a cut or a crossfade."""
+
+
+def _load(model_path, method, device=None):
+    if method != "vae":
+        return None
+    from vae_transition.weights import load_model
+
+    return load_model(model_path, device=device)
+
+
+@main.command()
+@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("--output", "-o", required=True, type=click.Path(), help="Joined clip (.mp4, .mov, .mkv).")
+@transition_options
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option("--reencode", is_flag=True, help="Re-encode everything instead of stream-copying the clips.")
+@ffmpeg_option
+@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@user_errors
+def join(clips, output, frames, method, path_kind, seed, model_path, overwrite, reencode,
+         ffmpeg_path, quiet):
+    """Join CLIPS (two or more) with a transition at every cut.
+
+    \b
+    Example:
+      vae-transition join a.mp4 b.mp4 -o joined.mp4 --frames 24
+    """
+    from ffmpeg_scripts.locate import find_ffmpeg
+    from vae_transition.pipeline import JoinRequest, join as run_join
+    from vae_transition.transition import TransitionSpec
+
+    spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed)
+    request = JoinRequest(tuple(clips), output, spec, overwrite=overwrite, reencode=reencode)
+    log = (lambda s: None) if quiet else note
+    result = run_join(request, find_ffmpeg(ffmpeg_path), log, model=_load(model_path, method))
+    log(f"wrote {result.total_frames} frames ({result.width}x{result.height}, "
+        f"{'with' if result.has_audio else 'no'} audio), transitions at frames "
+        + ", ".join(f"{a}-{b}" for a, b in result.cuts))
+    click.echo(result.out)
+
+
+@main.command()
+@click.option("--out", "-o", "out_dir", default="vae-transition-demo", show_default=True,
+              type=click.Path(file_okay=False), help="Folder for the demo clips and results.")
+@transition_options
+@ffmpeg_option
+@user_errors
+def demo(out_dir, frames, method, path_kind, seed, model_path, ffmpeg_path):
+    """Make two sample clips, join them, and write a contact sheet of the transition.
+
+    \b
+    Example:
+      vae-transition demo --out demo/
+    """
+    from ffmpeg_scripts.locate import find_ffmpeg
+    from vae_transition.demo import run_demo
+    from vae_transition.transition import TransitionSpec
+
+    spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed)
+    paths = run_demo(out_dir, find_ffmpeg(ffmpeg_path), spec, _load(model_path, method), note)
+    for label, path in paths.items():
+        click.echo(f"{label}: {path}")
+
+
+@main.command()
+@ffmpeg_option
+@user_errors
+def info(ffmpeg_path):
+    """Say which ffmpeg, device and model would be used."""
+    from ffmpeg_scripts.locate import find_ffmpeg
+
+    ff = find_ffmpeg(ffmpeg_path)
+    click.echo(f"vae-transition {__version__}")
+    click.echo(f"ffmpeg: {ff.path} ({ff.source}, version {ff.version})")
+    import torch
+
+    from vae_transition.tensors import pick_device
+    from vae_transition.weights import load_model, shipped_weights_path
+
+    click.echo(f"torch: {torch.__version__}, device: {pick_device()}")
+    model = load_model()
+    params = sum(p.numel() for p in model.parameters())
+    click.echo(f"model: {shipped_weights_path()} ({params / 1e6:.2f} M parameters, "
+               f"downsample x{model.cfg.downsample}, {model.cfg.latent_channels} latent channels)")
+
+
+@main.command()
+@click.option("--out", "-o", default="models/vae.safetensors", show_default=True,
+              type=click.Path(dir_okay=False), help="Where to write the weights (+ .json config).")
+@click.option("--steps", default=None, type=click.IntRange(1), help="Training steps (default: TrainConfig's).")
+@click.option("--seed", default=None, type=int, help="Random seed (default: TrainConfig's).")
+@user_errors
+def train(out, steps, seed):
+    """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
+
+    \b
+    Example (reproduces the shipped weights):
+      vae-transition train --out models/vae.safetensors
+    """
+    import dataclasses
+    from pathlib import Path
+
+    from vae_transition.train import TrainConfig, train_main
+
+    cfg = TrainConfig()
+    overrides = {k: v for k, v in (("steps", steps), ("seed", seed)) if v is not None}
+    summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
+    click.echo(f"wrote {out}: {summary}")
+
+
+if __name__ == "__main__":
+    main()
