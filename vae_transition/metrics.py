@@ -1,0 +1,176 @@
+"""Transition quality metrics: does T_1..T_N look like motion, or like a cut or a crossfade?
+
+All inputs are (H, W, 3) uint8 RGB frames of one size. Every metric works on BT.709 luma
+Y = 0.2126 R + 0.7152 G + 0.0722 B in [0, 1] (of the gamma-encoded values, as video stores them).
+The step metrics use luma resized so the long side is 256 px, which makes them independent of
+the clip resolution; mid sharpness uses full-resolution luma, where blur is visible.
+
+S = [A_last, T_1, ..., T_N, B_first] and s_k = mean |S_(k+1) - S_k| for k = 0..N.
+
+Degenerate cases, chosen so that no metric divides by zero:
+- A ratio x / y with y ~ 0 is inf when x > 0 and 1.0 when x ~ 0 too (nothing moves, so no step
+  stands out). `meets_goals` then reports inf as a miss.
+- Splice ratio with N = 1 has no interior steps; the reference is then the mean of all steps
+  (so it equals pacing). With N = 2 the interior is the single step s_1.
+- Dissolve fit skips zero steps (a held frame has no direction), so a hard cut scores 1.0, like
+  the crossfade it is an extreme of. With no non-zero step, or B_first == A_last (no dissolve
+  direction), it is 0.0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .tensors import resize, to_float, working_size
+
+METRIC_LONG_SIDE = 256  # px; step metrics are measured at this size
+EPS = 1e-9  # below this a step size, norm or variance counts as zero
+
+# One place for the goals: metric name -> (comparison, threshold) that a good transition meets.
+GOALS: dict[str, tuple[str, float]] = {
+    "splice_ratio": ("<=", 1.5),  # no jump where the clips meet the transition
+    "pacing": ("<=", 1.5),  # no step much bigger than the others
+    "dissolve_fit": ("<=", 0.5),  # the frames do not just fade A into B (a crossfade scores 1.0)
+    "mid_sharpness": (">=", 0.8),  # the middle is not blurred (a crossfade scores about 0.5)
+}
+
+
+@dataclass(frozen=True)
+class TransitionScores:
+    splice_ratio: float  # max(s_0, s_N) / mean(s_1 .. s_(N-1)); >= 0, goal <= 1.5
+    pacing: float  # max(s) / mean(s); >= 1, goal <= 1.5
+    dissolve_fit: float  # mean cos^2(step, B_first - A_last) in [0, 1]; goal <= 0.5
+    mid_sharpness: float  # Laplacian variance vs. the blend of A's and B's; goal >= 0.8
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def meets_goals(self) -> dict[str, bool]:
+        """Metric name -> whether it meets its goal in GOALS (nan and inf never do)."""
+        out = {}
+        for name, (op, limit) in GOALS.items():
+            value = getattr(self, name)
+            ok = value <= limit if op == "<=" else value >= limit
+            out[name] = bool(np.isfinite(value) and ok)
+        return out
+
+
+def luma(frame: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB -> (H, W) float32 BT.709 luma in [0, 1]."""
+    _check_frame(frame)
+    rgb = to_float(frame)
+    return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
+
+
+def metric_luma(frame: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 -> (h, w) float32 luma with long side 256 px, aspect kept.
+
+    Uses tensors.resize: INTER_AREA when shrinking; frames smaller than 256 px are enlarged
+    (cubic) so that every clip is measured on the same grid.
+    """
+    y = luma(frame)
+    return resize(y, working_size(y.shape[1], y.shape[0], METRIC_LONG_SIDE, 1))
+
+
+def step_sizes(seq: Sequence[np.ndarray]) -> np.ndarray:
+    """[S_0 .. S_(N+1)] (H, W, 3) uint8 frames -> (N+1,) float64 s_k = mean |S_(k+1) - S_k|."""
+    ys = [metric_luma(f) for f in seq]
+    return _steps(ys)
+
+
+def score_transition(
+    a_last: np.ndarray, frames: Sequence[np.ndarray], b_first: np.ndarray
+) -> TransitionScores:
+    """Score the transition frames T_1..T_N spliced between A's last and B's first frame."""
+    frames = list(frames)
+    if not frames:
+        raise ValueError("score_transition needs at least one transition frame (N >= 1)")
+    seq = [a_last, *frames, b_first]
+    for i, f in enumerate(seq):
+        _check_frame(f)
+        if f.shape != a_last.shape:
+            raise ValueError(f"frame {i} of [A_last, T_1.., B_first] is {f.shape}, "
+                             f"expected {a_last.shape}")
+    ys = [metric_luma(f) for f in seq]
+    s = _steps(ys)
+    return TransitionScores(
+        splice_ratio=_splice_ratio(s),
+        pacing=_ratio(float(s.max()), float(s.mean())),
+        dissolve_fit=_dissolve_fit(ys),
+        mid_sharpness=_mid_sharpness(a_last, frames, b_first),
+    )
+
+
+def middle_third(n: int) -> list[int]:
+    """Indices i in 1..n with 1/3 <= t_i = i/(n+1) <= 2/3 (exact, integer arithmetic).
+
+    Never empty: for n = 1 it is [1], for n = 2 [1, 2], and if ever empty the frame nearest
+    t = 1/2 is used.
+    """
+    idx = [i for i in range(1, n + 1) if n + 1 <= 3 * i <= 2 * (n + 1)]
+    return idx or [max(1, min(n, round((n + 1) / 2)))]
+
+
+def laplacian_variance(y: np.ndarray) -> float:
+    """(H, W) float32 luma -> variance of its 3x3 Laplacian.
+
+    cv2.Laplacian with ksize=1 is the 3x3 kernel [[0, 1, 0], [1, -4, 1], [0, 1, 0]]: the smallest
+    one, so it sees the finest detail, which is what blur removes first.
+    """
+    import cv2
+
+    return float(cv2.Laplacian(y, cv2.CV_32F, ksize=1).astype(np.float64).var())
+
+
+def _steps(ys: Sequence[np.ndarray]) -> np.ndarray:
+    return np.array([np.abs(ys[k + 1] - ys[k]).mean(dtype=np.float64) for k in range(len(ys) - 1)])
+
+
+def _ratio(num: float, den: float) -> float:
+    """num / den, with den ~ 0 giving inf (num > 0) or 1.0 (num ~ 0 too)."""
+    if den > EPS:
+        return num / den
+    return 1.0 if num <= EPS else float("inf")
+
+
+def _splice_ratio(s: np.ndarray) -> float:
+    interior = s[1:-1] if len(s) > 2 else s  # N = 1: no interior, compare with all steps
+    return _ratio(float(max(s[0], s[-1])), float(interior.mean()))
+
+
+def _dissolve_fit(ys: Sequence[np.ndarray]) -> float:
+    """Mean cos^2 between each non-zero step and B_first - A_last (flattened luma vectors)."""
+    d = (ys[-1] - ys[0]).ravel().astype(np.float64)
+    d_norm2 = float(d @ d)
+    if d_norm2 <= EPS:
+        return 0.0
+    fits = []
+    for k in range(len(ys) - 1):
+        step = (ys[k + 1] - ys[k]).ravel().astype(np.float64)
+        step_norm2 = float(step @ step)
+        if step_norm2 > EPS:
+            fits.append(float(step @ d) ** 2 / (step_norm2 * d_norm2))
+    return float(np.mean(fits)) if fits else 0.0
+
+
+def _mid_sharpness(a_last: np.ndarray, frames: list[np.ndarray], b_first: np.ndarray) -> float:
+    n = len(frames)
+    var_a = laplacian_variance(luma(a_last))
+    var_b = laplacian_variance(luma(b_first))
+    ratios = []
+    for i in middle_third(n):
+        t = i / (n + 1)
+        expected = (1 - t) * var_a + t * var_b
+        ratios.append(_ratio(laplacian_variance(luma(frames[i - 1])), expected))
+    return float(np.mean(ratios))
+
+
+def _check_frame(frame: np.ndarray) -> None:
+    if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 numpy frame, got {type(frame).__name__} "
+                        f"{getattr(frame, 'dtype', '')}")
+    if frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"expected an (H, W, 3) RGB frame, got shape {frame.shape}")
