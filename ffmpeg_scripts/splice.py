@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from ffmpeg_scripts.encode import X26X_PIX_FMTS, VideoFormat, color_args
 from ffmpeg_scripts.locate import FFmpegBinary
-from ffmpeg_scripts.probe import ClipInfo
+from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run
 
 AUDIO_RATE = 48000
@@ -109,7 +109,7 @@ def video_graph(plan: SplicePlan) -> list[str]:
 
 
 def _clip_audio(index: int, clip: ClipInfo, seconds: float, label: str) -> str:
-    """One clip's audio as [label]: resampled to 48 kHz stereo, padded/trimmed to `seconds`."""
+    """One clip's audio (input `index`, unused when silent) as [label]: resampled to 48 kHz stereo, padded/trimmed to `seconds`."""
     if not clip.has_audio:
         return f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={seconds:.6f}[{label}]"
     return (f"[{index}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
@@ -136,7 +136,7 @@ def audio_graph(plan: SplicePlan, clip_inputs: dict[int, int]) -> list[str]:
     for i in clips:
         seconds = float(Fraction(plan.pieces[i].frames) / fps)
         uses = 1 + (i > 0) + (i < len(plan.pieces) - 1)  # itself, plus the bridges beside it
-        parts.append(_clip_audio(clip_inputs[i], plan.pieces[i].clip, seconds, f"c{i}"))
+        parts.append(_clip_audio(clip_inputs.get(i, -1), plan.pieces[i].clip, seconds, f"c{i}"))
         parts.append(f"[c{i}]asplit={uses}" + "".join(f"[c{i}_{k}]" for k in range(uses)))
     for n, i in enumerate(clips):
         order.append(f"[c{i}_0]")
@@ -165,7 +165,7 @@ def passthrough_args(ff: FFmpegBinary, plan: SplicePlan, list_path: str) -> list
     for i, p in enumerate(plan.pieces):
         if p.clip is not None and p.clip.has_audio:
             clip_inputs[i] = 1 + len(clip_inputs)
-            args += ["-i", p.path]
+            args += ["-i", input_url(p.path)]
     args += ["-map", "0:v:0", "-c:v", "copy"]
     if plan.has_audio:
         args += ["-filter_complex", ";".join(audio_graph(plan, clip_inputs)), "-map", "[aout]"]
@@ -176,7 +176,7 @@ def reencode_args(ff: FFmpegBinary, plan: SplicePlan) -> list[str]:
     """Conform and concatenate every piece, encoding the picture once at high quality."""
     args = ff.base()
     for p in plan.pieces:
-        args += ["-i", p.path]
+        args += ["-i", input_url(p.path)]
     graph = video_graph(plan)
     if plan.has_audio:
         graph += audio_graph(plan, {i: i for i in range(len(plan.pieces))})

@@ -78,8 +78,17 @@ def transition_options(fn):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vae-transition")
-def main():
+def cli():
     """Join video clips with a VAE morph instead of a cut or a crossfade."""
+
+
+def main():
+    """Console entry point: Ctrl-C anywhere (even while importing torch) exits 130, quietly."""
+    try:
+        cli()
+    except KeyboardInterrupt:
+        note("interrupted: nothing was written")
+        sys.exit(130)
 
 
 def _load(model_path, method, device=None):
@@ -90,7 +99,7 @@ def _load(model_path, method, device=None):
     return load_model(model_path, device=device)
 
 
-@main.command()
+@cli.command()
 @click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--output", "-o", required=True, type=click.Path(), help="Joined clip (.mp4, .mov, .mkv).")
 @transition_options
@@ -121,7 +130,7 @@ def join(clips, output, frames, method, path_kind, seed, model_path, overwrite, 
     click.echo(result.out)
 
 
-@main.command()
+@cli.command()
 @click.option("--out", "-o", "out_dir", default="vae-transition-demo", show_default=True,
               type=click.Path(file_okay=False), help="Folder for the demo clips and results.")
 @transition_options
@@ -144,7 +153,7 @@ def demo(out_dir, frames, method, path_kind, seed, model_path, ffmpeg_path):
         click.echo(f"{label}: {path}")
 
 
-@main.command()
+@cli.command()
 @ffmpeg_option
 @user_errors
 def info(ffmpeg_path):
@@ -166,7 +175,7 @@ def info(ffmpeg_path):
                f"downsample x{model.cfg.downsample}, {model.cfg.latent_channels} latent channels)")
 
 
-@main.command()
+@cli.command()
 @click.option("--out", "-o", default="models/vae.safetensors", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the weights (+ .json config).")
 @click.option("--steps", default=None, type=click.IntRange(1), help="Training steps (default: TrainConfig's).")

@@ -1,0 +1,87 @@
+"""The splice and encode commands, built without running ffmpeg."""
+
+from fractions import Fraction
+
+import pytest
+
+from ffmpeg_scripts.encode import VideoFormat, segment_args
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import AudioInfo, ClipInfo
+from ffmpeg_scripts.splice import (Piece, SplicePlan, audio_graph, can_passthrough, concat_list,
+                                   conformed_frames, muxer_for, passthrough_args, reencode_args)
+
+FF = FFmpegBinary("/usr/bin/ffmpeg", "PATH", "test")
+
+
+def clip(path="/m/a.mp4", *, size=(64, 48), fps=Fraction(24), frames=10, codec="h264",
+         pix_fmt="yuv420p", audio=False, color=None):
+    tracks = (AudioInfo("aac", 44100, 2),) if audio else ()
+    return ClipInfo(path=path, width=size[0], height=size[1], fps=fps, frame_count=frames,
+                    codec=codec, profile="High", pix_fmt=pix_fmt, sar=Fraction(1), audio=tracks,
+                    color=color)
+
+
+def plan(a, b, *, n=4, passthrough=True, out="/o/.out.tmp.mp4"):
+    pieces = (Piece(a.path, a.frame_count, a.fps, a), Piece("/t/seg.mp4", n, a.fps),
+              Piece(b.path, conformed_frames(b, a.fps), b.fps, b))
+    return SplicePlan(pieces, VideoFormat.of(a), out, "mp4", passthrough)
+
+
+def test_concat_list_escapes_quotes_and_pins_durations():
+    text = concat_list((Piece("/m/it's here.mp4", 48, Fraction(24000, 1001)),))
+    assert "file '/m/it'\\''s here.mp4'" in text
+    assert "duration 2.002000000" in text
+
+
+def test_passthrough_copies_video_and_never_passes_paths_as_options():
+    a, b = clip("/m/-a.mp4"), clip("/m/b.mp4")
+    args = passthrough_args(FF, plan(a, b), "/o/list.ffconcat")
+    assert args[args.index("-c:v") + 1] == "copy"
+    assert "-an" in args  # no clip has audio, so neither does the output
+    for i, tok in enumerate(args):
+        if tok == "-i":
+            assert args[i + 1].startswith(("/", "file:/"))
+
+
+def test_audio_graph_bridges_and_covers_the_whole_picture():
+    a, b = clip(audio=True), clip("/m/b.mp4")  # B is silent: silence of its length
+    p = plan(a, b, n=12)
+    graph = ";".join(audio_graph(p, {0: 1}))
+    assert "[1:a:0]" in graph and "anullsrc" in graph
+    assert "concat=n=3:v=0:a=1[aout]" in graph
+    assert "afade=t=out" in graph and "afade=t=in" in graph
+    # each piece's audio is cut to its picture: 10/24 s, 12/24 s bridge
+    assert "duration=0.416667" in graph and "duration=0.500000" in graph
+
+
+def test_reencode_conforms_every_input_to_the_first_clip():
+    a = clip(size=(64, 48), fps=Fraction(24))
+    b = clip("/m/b.mp4", size=(48, 64), fps=Fraction(30), frames=30)
+    p = plan(a, b, passthrough=False)
+    graph = " ".join(reencode_args(FF, p))
+    assert graph.count("pad=64:48") == 3 and graph.count("fps=24/1") == 3
+    assert p.total_frames == 10 + 4 + 24
+
+
+def test_passthrough_needs_same_codec_size_pix_fmt_and_rate():
+    a = clip()
+    assert can_passthrough(a, clip("/m/b.mp4"))
+    assert not can_passthrough(a, clip("/m/b.mp4", codec="vp9"))
+    assert not can_passthrough(a, clip("/m/b.mp4", size=(66, 48)))
+    assert not can_passthrough(a, clip("/m/b.mp4", fps=Fraction(25)))
+    assert not can_passthrough(a, clip("/m/b.mp4", pix_fmt="yuv444p12le"))
+
+
+def test_segment_matches_clip_colour_and_profile():
+    fmt = VideoFormat.of(clip(color="bt709"))
+    args = segment_args(FF, fmt, "/t/seg.mp4")
+    assert "out_color_matrix=bt709" in " ".join(args)
+    assert args[args.index("-colorspace") + 1] == "bt709"
+    assert args[args.index("-profile:v") + 1] == "high"
+    assert args[args.index("-framerate") + 1] == "24/1"
+
+
+def test_output_type_comes_from_the_extension():
+    assert muxer_for("x.MOV") == "mov"
+    with pytest.raises(ValueError, match="unsupported output type"):
+        muxer_for("x.gif")
