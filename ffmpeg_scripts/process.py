@@ -1,0 +1,141 @@
+"""The one place that starts ffmpeg processes: run to completion, or stream through a pipe.
+
+Hygiene (STYLE.md habit 6): a child is always reaped, killed first when we leave early (an
+exception, Ctrl-C, a consumer that stops reading); stdout and stderr are read without deadlocks
+(communicate() for whole runs; a temp file for a streaming pipe's stderr, so it can never fill).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+from .errors import FFmpegError, last_error_line
+
+# A streaming Popen's stderr temp file, kept on the Popen under this private attribute.
+_STDERR_ATTR = "_vt_stderr_file"
+
+
+def _decode(data: bytes | None) -> str:
+    # ffmpeg echoes file names, which need not be UTF-8: never fail on its stderr.
+    return (data or b"").decode("utf-8", errors="replace")
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill (if still running) and reap; never raises."""
+    try:
+        if proc.poll() is None:
+            proc.kill()
+    except OSError:
+        pass
+    for stream in (proc.stdin, proc.stdout):
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:  # closing a pipe to a dead child may raise EPIPE on flush
+            pass
+    proc.wait()
+
+
+def run_capture(
+    cmd: list[str],
+    *,
+    input: bytes | None = None,
+    what: str = "ffmpeg",
+    timeout: float | None = None,
+) -> tuple[bytes, str]:
+    """Run `cmd` to completion; return (stdout bytes, stderr text). Raises FFmpegError on failure."""
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise FFmpegError(f"{what} could not start: {exc}", cmd) from exc
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        _kill(proc)
+        raise FFmpegError(f"{what} did not finish within {timeout:g} s", cmd) from exc
+    except BaseException:  # KeyboardInterrupt included: never leave the child running
+        _kill(proc)
+        raise
+    stderr = _decode(err)
+    if proc.returncode != 0:
+        raise FFmpegError(f"{what} failed: {last_error_line(stderr)}", cmd, stderr)
+    return out, stderr
+
+
+def run(cmd: list[str], *, input: bytes | None = None, what: str = "ffmpeg") -> str:
+    """Run `cmd` to completion and return its stderr text (stdout is discarded)."""
+    return run_capture(cmd, input=input, what=what)[1]
+
+
+def stderr_text(proc: subprocess.Popen) -> str:
+    """What a process from open_pipe() has written to stderr so far."""
+    file: IO[bytes] | None = getattr(proc, _STDERR_ATTR, None)
+    if file is None or file.closed:
+        return ""
+    file.flush()
+    file.seek(0)
+    return _decode(file.read())
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    """After a normal with-block: close stdin (EOF for ffmpeg), drain unread stdout, reap."""
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:  # ffmpeg already exited; its exit status tells why
+            pass
+    if proc.stdout is not None:
+        # Unread output would block ffmpeg on a full pipe and wait() would never return.
+        while proc.stdout.read(1 << 16):
+            pass
+        proc.stdout.close()
+    proc.wait()
+
+
+@contextmanager
+def open_pipe(
+    cmd: list[str], *, stdin: bool = False, stdout: bool = False, what: str = "ffmpeg"
+) -> Iterator[subprocess.Popen]:
+    """A Popen with optional stdin/stdout pipes that is always reaped.
+
+    Leaving the block normally closes stdin, drains stdout and waits; a non-zero exit then
+    raises FFmpegError with ffmpeg's last stderr line. Leaving by an exception (Ctrl-C, a
+    generator closed mid-stream) kills the child first. A BrokenPipeError from the block means
+    ffmpeg died: it becomes an FFmpegError carrying ffmpeg's own reason.
+    """
+    with tempfile.TemporaryFile(prefix="vae-transition-ffmpeg-", suffix=".log") as err_file:
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
+                stderr=err_file,
+            )
+        except OSError as exc:
+            raise FFmpegError(f"{what} could not start: {exc}", cmd) from exc
+        setattr(proc, _STDERR_ATTR, err_file)
+        try:
+            yield proc
+        except BrokenPipeError as exc:
+            _kill(proc)
+            stderr = stderr_text(proc)
+            raise FFmpegError(f"{what} failed: {last_error_line(stderr)}", cmd, stderr) from exc
+        except BaseException:
+            _kill(proc)
+            raise
+        try:
+            _finish(proc)
+        except BaseException:  # e.g. Ctrl-C while waiting for an encoder to flush
+            _kill(proc)
+            raise
+        if proc.returncode != 0:
+            stderr = stderr_text(proc)
+            raise FFmpegError(f"{what} failed: {last_error_line(stderr)}", cmd, stderr)
