@@ -46,7 +46,7 @@ def run_capture(
     what: str = "ffmpeg",
     timeout: float | None = None,
 ) -> tuple[bytes, str]:
-    """Run `cmd` to completion; return (stdout bytes, stderr text). Raises FFmpegError on failure."""
+    """Run `cmd` to completion; return (stdout bytes, stderr text). FFmpegError on failure."""
     try:
         proc = subprocess.Popen(
             cmd,

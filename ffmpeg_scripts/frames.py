@@ -1,0 +1,116 @@
+"""Read decoded frames of a clip as (H, W, 3) uint8 RGB arrays, streamed through a pipe.
+
+The pipe: rawvideo, rgb24, info.width x info.height, info.fps (`-fps_mode passthrough`: every
+decoded frame once, none duplicated or dropped), full resolution, never scaled.
+
+Colour: the yuv -> rgb24 conversion is the scale filter ffmpeg inserts, with its defaults. In
+ffmpeg 9 those follow the stream's tags: a clip tagged bt709 is converted with BT.709, an untagged
+one with swscale's default BT.601 (limited "tv" range unless tagged "pc"/yuvj). So untagged HD
+footage made for BT.709 comes out with slightly shifted colours; the encode side must use the
+same convention in reverse for a round trip (ClipInfo.color says which one applies).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Iterator
+
+import numpy as np
+
+from .errors import FFmpegError, MediaError
+from .locate import FFmpegBinary
+from .probe import ClipInfo, input_url
+from .process import open_pipe
+
+# Frames decoded before the ones last_frames() keeps: absorbs seek rounding and variable rates.
+_TAIL_MARGIN_S = 0.5
+_TAIL_MARGIN_FRAMES = 4
+
+
+def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | None = None,
+              from_end: bool = False) -> list[str]:
+    """The decode command: frames start..start+count-1 (count None: to the end) on stdout.
+
+    from_end: decode only the tail instead, seeking to about `count` frames (plus a margin)
+    before the end; the caller keeps the last `count` frames it gets (`start` is ignored).
+    """
+    if start < 0 or (count is not None and count < 0):
+        raise ValueError(f"start and count must be >= 0, got start={start}, count={count}")
+    seek = []
+    if from_end:
+        first = info.frame_count - (count or 0) - max(_TAIL_MARGIN_FRAMES,
+                                                      math.ceil(info.fps * _TAIL_MARGIN_S))
+        if first > 0:
+            # Input -ss: jump to the keyframe before, decode from it, drop frames before the time.
+            seek = ["-ss", f"{float(first / info.fps):.6f}"]
+    filters = []
+    if start and not from_end:
+        # Exact by index, not by time: select counts decoded frames from 0.
+        filters = ["-vf", f"select=gte(n\\,{start})"]
+    limit = ["-frames:v", str(count)] if count is not None and not from_end else []
+    return [*ff.base(), *seek, "-i", input_url(info.path), "-map", "0:V:0",
+            "-fps_mode", "passthrough", *filters, *limit,
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+
+
+def _frames_from(ff: FFmpegBinary, info: ClipInfo, cmd: list[str]) -> Iterator[np.ndarray]:
+    """Run a read_args() command and yield its frames; the process never outlives the caller."""
+    height, width = info.height, info.width
+    size = width * height * 3
+    with open_pipe(cmd, stdout=True, what="ffmpeg (decode)") as proc:
+        assert proc.stdout is not None
+        while True:
+            buf = bytearray(size)  # a fresh writable buffer per frame: callers may keep frames
+            got = proc.stdout.readinto(buf)
+            view = memoryview(buf)
+            while got and got < size:  # a pipe may return short reads
+                more = proc.stdout.readinto(view[got:])
+                if not more:
+                    break
+                got += more
+            if not got:
+                break
+            if got < size:
+                raise FFmpegError(
+                    f"{info.path}: ffmpeg's frame is {got} bytes, expected {size} "
+                    f"({width}x{height} rgb24); did the picture size change mid-clip?", cmd)
+            yield np.frombuffer(buf, dtype=np.uint8).reshape(height, width, 3)
+
+
+def iter_frames(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0,
+                count: int | None = None) -> Iterator[np.ndarray]:
+    """Frames start..start+count-1, each (H, W, 3) uint8 RGB, in display order.
+
+    Streams: one frame in memory at a time. Closing the iterator early kills ffmpeg.
+    """
+    yield from _frames_from(ff, info, read_args(ff, info, start=start, count=count))
+
+
+def first_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1) -> list[np.ndarray]:
+    """The first n frames; MediaError if the clip decodes to fewer."""
+    frames = list(iter_frames(ff, info, count=n))
+    if len(frames) < n:
+        raise MediaError(f"{info.path}: decodes to only {len(frames)} frames; {n} were needed")
+    return frames
+
+
+def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1) -> list[np.ndarray]:
+    """Exactly the last n decoded frames, decoding only the clip's tail when seeking works."""
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if n > info.frame_count:
+        raise MediaError(f"{info.path}: has only {info.frame_count} frames; {n} were needed")
+    if n == 0:
+        return []
+    tail = _keep_last(_frames_from(ff, info, read_args(ff, info, count=n, from_end=True)), n)
+    if len(tail) < n:
+        # The seek landed too late (odd timestamps): decode everything instead.
+        tail = _keep_last(iter_frames(ff, info), n)
+    if len(tail) < n:
+        raise MediaError(f"{info.path}: decodes to only {len(tail)} frames; {n} were needed")
+    return tail
+
+
+def _keep_last(frames: Iterator[np.ndarray], n: int) -> list[np.ndarray]:
+    return list(deque(frames, maxlen=n))  # never more than n frames held

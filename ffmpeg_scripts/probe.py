@@ -1,0 +1,346 @@
+"""Probe a clip with ffmpeg alone (no ffprobe): size, exact frame rate, exact frame count, codec.
+
+One ffmpeg run, no decoding, so it stays fast for long clips:
+
+    ffmpeg -loglevel info -i file:/abs/clip.mp4 -map 0:V:0 -c copy -f framecrc -
+
+- stderr carries the input's stream header ("Stream #0:0...: Video: h264 (High) ..., yuv420p(tv,
+  bt709, progressive), 1280x768 [SAR 1:1 DAR 5:3], ... 23.98 fps, 23.98 tbr, 24k tbn").
+- stdout carries "#tb 0: 1/24000" and one line per video packet (dts, pts, duration, size, crc,
+  flags). Packets flagged DISCARD (F=0x4: outside an MP4 edit list, e.g. after a `-c copy` cut
+  at a non-keyframe) are decoded but never output, so they are not frames. The rest are exactly
+  the decoder's frames for x264 output with B-frames (tests compare with a real decode).
+- The frame rate is tb * (most common packet duration) when that is a standard rate (24, 25,
+  24000/1001, ...); otherwise (e.g. Matroska's 1 ms ticks: 42, 41, 42 ms) the header's rounded
+  "fps"/"tbr" snapped to the nearest standard rate; otherwise the mean over the packets.
+- `0:V:0` (capital V) skips cover art, so an .m4a with a picture still "has no video stream".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import FFmpegError, MediaError, last_error_line
+from .locate import FFmpegBinary
+from .process import run_capture
+
+_DISCARD = 0x4  # AV_PKT_FLAG_DISCARD, printed by framecrc as F=0x4
+_NOPTS = -(2**63)  # AV_NOPTS_VALUE as framecrc prints it
+# ffmpeg's warnings when a file ends early or a packet is cut short: a damaged clip.
+_TRUNCATED = ("partial file", "File ended prematurely", "Packet corrupt", "corrupt input packet")
+_CHANNELS = {"mono": 1, "stereo": 2, "downmix": 2, "binaural": 2, "quad": 4, "hexagonal": 6,
+             "octagonal": 8, "cube": 8, "hexadecagonal": 16}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    codec: str  # "aac", "mp3", "pcm_s16le", ...
+    sample_rate: int  # Hz, 0 when ffmpeg does not say
+    channels: int  # 0 when the layout is unknown to us
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    path: str  # absolute path
+    width: int  # of the decoded picture (after ffmpeg's autorotation of phone clips)
+    height: int
+    fps: Fraction  # exact, e.g. Fraction(24000, 1001)
+    frame_count: int  # number of video frames a decoder outputs
+    codec: str  # "h264", "hevc", "prores", "vp9", ...
+    profile: str | None  # "High", "Main", ... when ffmpeg says
+    pix_fmt: str  # "yuv420p", ...
+    sar: Fraction  # sample aspect ratio (1 when unknown)
+    audio: tuple[AudioInfo, ...]
+    color: str | None  # the YUV matrix when tagged, e.g. "bt709"; None when untagged
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio)
+
+    @property
+    def duration(self) -> Fraction:
+        """Seconds of picture: frame_count / fps."""
+        return self.frame_count / self.fps
+
+
+def input_url(path: str | os.PathLike) -> str:
+    """How to name a user's file to ffmpeg: absolute (a leading "-" is never an option) and with
+    the file: protocol (a ':' in the name is never read as a protocol such as "http:")."""
+    return "file:" + os.path.abspath(os.fspath(path))
+
+
+def probe_args(ff: FFmpegBinary, path: str) -> list[str]:
+    """The one probing command (see the module docstring); info level prints the header."""
+    return [*ff.base("info"), "-i", input_url(path),
+            "-map", "0:V:0", "-c", "copy", "-f", "framecrc", "pipe:1"]
+
+
+def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
+    """Probe `path`; MediaError (one line naming the file) when it is not a usable clip."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise MediaError(f"{name}: no such file")
+    if os.path.isdir(name):
+        raise MediaError(f"{name}: is a directory, not a video file")
+    if os.path.getsize(name) == 0:
+        raise MediaError(f"{name}: is empty (0 bytes)")
+    cmd = probe_args(ff, name)
+    try:
+        out, stderr = run_capture(cmd, what="ffmpeg (probe)")
+    except FFmpegError as exc:
+        raise _open_error(name, exc.stderr, cmd) from exc
+    return parse_probe(name, stderr, out.decode("utf-8", errors="replace"))
+
+
+def _open_error(name: str, stderr: str, cmd: list[str]) -> MediaError:
+    """Why ffmpeg could not even start copying packets."""
+    if _input_header(stderr) and not _video_line(stderr):
+        return MediaError(f"{name}: has no video stream", cmd, stderr)
+    reasons = re.findall(r"Error opening input: (.+)", stderr)
+    reason = reasons[-1].strip() if reasons else last_error_line(stderr)
+    return MediaError(f"{name}: not a readable video file (ffmpeg: {reason})", cmd, stderr)
+
+
+def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
+    """ClipInfo from the probing run's stderr and its framecrc stdout (pure: no ffmpeg)."""
+    video = _video_line(stderr_header)
+    if video is None:
+        raise MediaError(f"{path}: has no video stream", stderr=stderr_header)
+    _check_complete(path, stderr_header)
+    try:
+        v = _parse_video(video[0])
+        tb, packets = _parse_packets(packet_lines)
+    except ValueError as exc:  # ffmpeg printed something we do not understand
+        raise MediaError(f"{path}: {exc}", stderr=stderr_header) from exc
+    frames = [p for p in packets if not p[3] & _DISCARD]
+    if len(frames) < 2:
+        has = "no frames" if not frames else "only 1 frame"
+        raise MediaError(f"{path}: has {has}; a clip needs at least 2", stderr=stderr_header)
+    if v["pix_fmt"] is None:
+        why = last_error_line(_input_header(stderr_header) or stderr_header)
+        if "Could not find codec parameters" in stderr_header:
+            why = "could not find codec parameters"
+        raise MediaError(f"{path}: its video cannot be decoded (ffmpeg: {why})",
+                         stderr=stderr_header)
+    width, height = v["size"]
+    if video[1] % 180 == 90:  # ffmpeg autorotates on decode: frames come out transposed
+        width, height = height, width
+    try:
+        fps = _frame_rate(tb, frames, v["fps"], v["tbr"])
+    except ValueError as exc:
+        raise MediaError(f"{path}: {exc}", stderr=stderr_header) from exc
+    return ClipInfo(
+        path=os.path.abspath(path), width=width, height=height,
+        fps=fps, frame_count=len(frames),
+        codec=v["codec"], profile=v["profile"], pix_fmt=v["pix_fmt"], sar=v["sar"],
+        audio=tuple(_parse_audio(p) for _, k, p, _ in _streams(stderr_header) if k == "Audio"),
+        color=v["color"],
+    )
+
+
+def _check_complete(path: str, stderr: str) -> None:
+    """A file that ends early yields fewer decodable frames than packets: refuse it."""
+    truncated = [ln for ln in stderr.splitlines() if any(t in ln for t in _TRUNCATED)]
+    if truncated:
+        why = truncated[-1].split("] ", 1)[-1].strip()  # drop the "[in#0/mov,... @ 0x...]" tag
+        raise MediaError(f"{path}: is truncated or damaged (ffmpeg: {why})", stderr=stderr)
+
+
+# --- the stream header ----------------------------------------------------------------------
+
+_STREAM = re.compile(r"^\s*Stream #0:(\d+)\S*: (\w+): (.*)$")
+
+
+def _input_header(stderr: str) -> str:
+    """The "Input #0 ..." block, without the output's look-alike stream lines."""
+    start = stderr.find("Input #0")
+    if start < 0:
+        return ""
+    end = min((i for i in (stderr.find("\nStream mapping:", start), stderr.find("\nOutput #0",
+               start)) if i >= 0), default=len(stderr))
+    return stderr[start:end]
+
+
+def _streams(stderr: str) -> list[tuple[str, str, str, int]]:
+    """(index, kind, parameters, display rotation in degrees) of each input stream."""
+    streams: list[tuple[str, str, str, int]] = []
+    for line in _input_header(stderr).splitlines():
+        m = _STREAM.match(line)
+        if m:
+            streams.append((m.group(1), m.group(2), m.group(3), 0))
+            continue
+        # "Side data: Display Matrix: rotation of -90.00 degrees" belongs to the stream above.
+        rot = re.search(r"display ?matrix: rotation of (-?[\d.]+) degrees", line, re.I)
+        if rot and streams:
+            streams[-1] = (*streams[-1][:3], round(float(rot.group(1))) % 360)
+    return streams
+
+
+def _video_line(stderr: str) -> tuple[str, int] | None:
+    """(parameters, rotation) of the video stream that `-map 0:V:0` picked, if any."""
+    mapped = re.search(r"Stream #0:(\d+) -> #0:0", stderr)
+    for index, kind, params, rotation in _streams(stderr):
+        if kind != "Video" or "(attached pic)" in params:
+            continue
+        if mapped is None or mapped.group(1) == index:
+            return params, rotation
+    return None
+
+
+def _split_top(params: str) -> list[str]:
+    """Split on the commas that are not inside (...) or [...]."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(params):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(params[start:i].strip())
+            start = i + 1
+    parts.append(params[start:].strip())
+    return parts
+
+
+def _codec_profile(part: str) -> tuple[str, str | None]:
+    """"h264 (High) (avc1 / 0x31637661)" -> ("h264", "High"); "av1 (libdav1d) (Main)" too."""
+    codec = part.split(" ", 1)[0]
+    groups = [g for g in re.findall(r"\(([^()]*)\)", part) if " / 0x" not in g]  # no fourcc
+    # ffmpeg prints the decoder's name first when it differs from the codec's ("mp3float");
+    # decoder names are lowercase identifiers, profiles are not ("High", "Main 10", "LC").
+    if groups and re.fullmatch(r"[a-z0-9_]+", groups[0]):
+        groups = groups[1:]
+    return codec, (groups[0] if groups else None)
+
+
+def _number(text: str) -> float:
+    """"23.98" -> 23.98, "24k" -> 24000.0 (ffmpeg's rounded rates)."""
+    return float(text[:-1]) * 1000 if text.endswith("k") else float(text)
+
+
+def _parse_video(params: str) -> dict:
+    parts = _split_top(params)
+    codec, profile = _codec_profile(parts[0])
+    pix_fmt, color = None, None
+    m = re.fullmatch(r"([a-z0-9_]+)(?:\((.*)\))?", parts[1]) if len(parts) > 1 else None
+    if m and m.group(1) != "none" and not re.fullmatch(r"\d+x\d+", m.group(1)):
+        pix_fmt = m.group(1)
+        color = _matrix(m.group(2) or "")
+    size = re.search(r"(?:^|, )(\d+)x(\d+)", params)
+    if size is None:
+        raise ValueError(f"no picture size in ffmpeg's stream line: {params}")
+    sar = re.search(r"SAR (\d+):(\d+)", params)
+    fps = re.search(r"([\d.]+k?) fps", params)
+    tbr = re.search(r"([\d.]+k?) tbr", params)
+    return {
+        "codec": codec, "profile": profile, "pix_fmt": pix_fmt, "color": color,
+        "size": (int(size.group(1)), int(size.group(2))),
+        "sar": Fraction(int(sar.group(1)), int(sar.group(2))) if sar and int(sar.group(1))
+        and int(sar.group(2)) else Fraction(1),
+        "fps": _number(fps.group(1)) if fps else None,
+        "tbr": _number(tbr.group(1)) if tbr else None,
+    }
+
+
+def _matrix(details: str) -> str | None:
+    """The YUV matrix from "tv, bt709, progressive" or "tv, bt709/bt709/unknown, top first".
+
+    ffmpeg prints: range (tv/pc), then colorspace, or colorspace/primaries/transfer when they
+    differ, then the field order.
+    """
+    for item in (d.strip() for d in details.split(",")):
+        if item in ("tv", "pc") or "first" in item or item == "progressive":
+            continue
+        space = item.split("/")[0]
+        return None if space in ("unknown", "reserved", "unspecified", "") else space
+    return None
+
+
+def _parse_audio(params: str) -> AudioInfo:
+    """"aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s" -> AudioInfo."""
+    parts = _split_top(params)
+    rate = re.search(r"(\d+) Hz", params)
+    channels = 0
+    for i, part in enumerate(parts):
+        if part.endswith(" Hz") and i + 1 < len(parts):
+            channels = _channel_count(parts[i + 1])
+    return AudioInfo(parts[0].split(" ", 1)[0], int(rate.group(1)) if rate else 0, channels)
+
+
+def _channel_count(layout: str) -> int:
+    """"stereo" -> 2, "5.1(side)" -> 6, "7.1.4" -> 12, "3 channels" -> 3; 0 when unknown."""
+    m = re.fullmatch(r"(\d+) channels.*", layout)
+    if m:
+        return int(m.group(1))
+    m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", layout)
+    if m:
+        return sum(int(g) for g in m.groups() if g)
+    return _CHANNELS.get(layout.split("(")[0], 0)
+
+
+# --- the packets ----------------------------------------------------------------------------
+
+def _parse_packets(text: str) -> tuple[Fraction, list[tuple[int, int, int, int]]]:
+    """framecrc text -> (time base, [(dts, pts, duration, flags)])."""
+    tb = None
+    packets = []
+    for line in text.splitlines():
+        if line.startswith("#tb 0:"):
+            num, den = line.split(":", 1)[1].strip().split("/")
+            tb = Fraction(int(num), int(den))
+        elif line.startswith("0,"):
+            fields = [f.strip() for f in line.split(",")]
+            flags = next((int(f[2:], 16) for f in fields[6:] if f.startswith("F=")), 0)
+            packets.append((int(fields[1]), int(fields[2]), int(fields[3]), flags))
+    if tb is None:
+        tb = Fraction(1, 1000)  # unused in practice: framecrc always prints "#tb"
+    return tb, packets
+
+
+def _is_standard(rate: Fraction) -> bool:
+    """24, 25, 12.5, 24000/1001, 30000/1001, ...: rates that cameras and editors use."""
+    if not 0 < rate <= 1000:
+        return False
+    return rate.denominator in (1, 2) or (rate.denominator == 1001 and rate.numerator % 1000 == 0)
+
+
+def _snap(rate: float, tolerance: float) -> Fraction | None:
+    """The standard rate nearest `rate`, if within `tolerance` (relative)."""
+    if rate <= 0:
+        return None
+    candidates = [Fraction(round(rate)), Fraction(round(rate * 1.001) * 1000, 1001),
+                  Fraction(round(rate * 2), 2)]
+    best = min((c for c in candidates if c > 0), key=lambda c: abs(c - Fraction(rate)),
+               default=None)
+    return best if best is not None and abs(float(best) - rate) <= tolerance * rate else None
+
+
+def _frame_rate(tb: Fraction, frames: list[tuple[int, int, int, int]],
+                header_fps: float | None, header_tbr: float | None) -> Fraction:
+    """Exact frames per second (see the module docstring for the order of evidence)."""
+    durations = Counter(d for _, _, d, _ in frames if d > 0)
+    exact = 1 / (tb * durations.most_common(1)[0][0]) if durations else None
+    # Coarse time bases fake standard rates (1 ms ticks: 16 ms -> 62.5 for 59.94), so the exact
+    # value must also agree with ffmpeg's own average rate when it printed one.
+    agrees = header_fps is None or (exact is not None and abs(exact - Fraction(header_fps))
+                                    <= Fraction(5, 1000) * exact)
+    if exact is not None and _is_standard(exact) and agrees:
+        return exact
+    for rate in (header_fps, header_tbr):
+        # Printed with 2 decimals: 23.98 is 24000/1001 to 0.02 %, while 24 is 0.08 % away.
+        snapped = _snap(rate, 5e-4) if rate else None
+        if snapped is not None:
+            return snapped
+    pts = [p for _, p, _, _ in frames if p != _NOPTS]
+    if len(pts) >= 2 and max(pts) > min(pts):
+        mean = (len(pts) - 1) / ((max(pts) - min(pts)) * tb)
+        return _snap(float(mean), 2e-3) or mean.limit_denominator(1001)
+    if exact is not None:
+        return exact
+    if header_fps:
+        return Fraction(header_fps).limit_denominator(1001)
+    raise ValueError("cannot tell the frame rate: no packet durations or timestamps")
