@@ -52,7 +52,7 @@ def _find(explicit: str | None, env: str | None) -> FFmpegBinary:
         return _named(explicit, OPTION, f"the {OPTION} points to {explicit!r}",
                       "pass the path of an ffmpeg executable, or leave the option out")
     if env is not None:
-        return _named(env, ENV_VAR, f"{ENV_VAR}={env!r}",
+        return _named(env, ENV_VAR, f"{ENV_VAR} points to {env!r}",
                       f"set {ENV_VAR} to an ffmpeg executable, or unset it")
     on_path = shutil.which("ffmpeg")
     if on_path is not None:
@@ -72,6 +72,8 @@ def _named(value: str, source: str, setting: str, fix: str) -> FFmpegBinary:
     if os.sep not in path and not os.path.exists(path):
         path = shutil.which(path) or path  # a bare name such as "ffmpeg7" is looked up on PATH
     path = os.path.abspath(path)
+    if path != value:
+        setting += f" ({path})"
     if not os.path.exists(path):
         raise FFmpegNotFound(f"{setting}, which does not exist; {fix}")
     if os.path.isdir(path):
