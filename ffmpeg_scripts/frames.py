@@ -1,7 +1,9 @@
 """Read decoded frames of a clip as (H, W, 3) uint8 RGB arrays, streamed through a pipe.
 
 The pipe: rawvideo, rgb24, info.width x info.height, info.fps (`-fps_mode passthrough`: every
-decoded frame once, none duplicated or dropped), full resolution, never scaled.
+decoded frame once, none duplicated or dropped), full resolution, never scaled (non-square pixels
+stay as stored: see info.sar). Phone clips with a rotation tag come out upright, as ffmpeg
+autorotates; ClipInfo's width and height already describe that upright picture.
 
 Colour: the yuv -> rgb24 conversion is the scale filter ffmpeg inserts, with its defaults. In
 ffmpeg 9 those follow the stream's tags: a clip tagged bt709 is converted with BT.709, an untagged

@@ -14,6 +14,7 @@ from ffmpeg_scripts import process
 from ffmpeg_scripts.errors import FFmpegError, MediaError
 from ffmpeg_scripts.frames import first_frames, iter_frames, last_frames, read_args
 from ffmpeg_scripts.probe import ClipInfo, input_url, probe
+from ffmpeg_scripts.process import run
 
 
 def _info(frame_count: int, fps=Fraction(24), path="/clips/a.mp4") -> ClipInfo:
@@ -74,9 +75,17 @@ def test_iter_frames_count_shape_and_ranges(ff, bframe_clip):
     assert _same(list(iter_frames(ff, info, count=0)), [])
 
 
-@pytest.mark.parametrize("clip", ["bframes", "ntsc", "odd444", "odd420"])
+def _copy(ff, src, dst, *input_options):
+    """A stream copy of `src` with input options (-ss 0.55: an edit-list cut; rotation)."""
+    run([*ff.base(), *input_options, "-i", input_url(src), "-c", "copy", input_url(dst)])
+    return dst
+
+
+@pytest.mark.parametrize("clip", ["bframes", "ntsc", "odd444", "odd420", "editlist", "rotated"])
 def test_first_and_last_frames_match_a_full_decode(ff, bframe_clip, ntsc_clip, tmp_path, clip):
     path = {
+        "editlist": lambda: _copy(ff, bframe_clip, tmp_path / "cut.mp4", "-ss", "0.55"),
+        "rotated": lambda: _copy(ff, ntsc_clip, tmp_path / "rot.mp4", "-display_rotation", "90"),
         "bframes": lambda: bframe_clip,
         "ntsc": lambda: ntsc_clip,
         "odd444": lambda: make_clip(tmp_path / "o.mp4", size=(65, 49), pix_fmt="yuv444p",
