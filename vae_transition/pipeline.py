@@ -67,8 +67,10 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     folder = os.path.dirname(out_abs)
     if not os.path.isdir(folder):
         raise JoinError(f"{folder}: output folder does not exist")
-    if not os.access(folder, os.W_OK):
-        raise JoinError(f"{folder}: output folder is not writable")
+    try:  # os.access says yes to root even where writing fails (read-only mounts, /proc)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        raise JoinError(f"{folder}: output folder is not writable ({exc.strerror})") from None
     return out_abs
 
 
