@@ -59,9 +59,12 @@ def raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
 
 def color_args(color: str | None) -> tuple[str, list[str]]:
     """(scale filter, output tags) so RGB -> YUV uses the same matrix the clip is decoded with."""
-    matrix = color if color in MATRICES else "bt470bg"  # swscale's default for untagged = bt601
-    scale = f"scale=out_color_matrix={matrix}:out_range=tv"
-    tags = ["-colorspace", color] if color in MATRICES else []
+    if color not in MATRICES:
+        # Untagged clips decode as bt601; convert with it but leave the segment untagged too, so
+        # a decoder sees no parameter change at the splice.
+        return "scale=out_color_matrix=bt470bg:out_range=tv,setparams=colorspace=unknown", []
+    scale = f"scale=out_color_matrix={color}:out_range=tv"
+    tags = ["-colorspace", color]
     if color == "bt709":
         tags += ["-color_primaries", "bt709", "-color_trc", "bt709"]
     return scale, tags

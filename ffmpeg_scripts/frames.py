@@ -51,7 +51,9 @@ def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | 
         # Exact by index, not by time: select counts decoded frames from 0.
         filters = ["-vf", f"select=gte(n\\,{start})"]
     limit = ["-frames:v", str(count)] if count is not None and not from_end else []
-    return [*ff.base(), *seek, "-i", input_url(info.path), "-map", "0:V:0",
+    # -reinit_filter 0: a change of frame parameters mid-file (a spliced segment with other colour
+    # tags) would rebuild the filter graph and restart select's frame counter n.
+    return [*ff.base(), *seek, "-reinit_filter", "0", "-i", input_url(info.path), "-map", "0:V:0",
             "-fps_mode", "passthrough", *filters, *limit,
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
 
