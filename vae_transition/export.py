@@ -1,0 +1,341 @@
+"""export: the transition segment alone, in a format editors ingest (ProRes, DNxHR, H.264, or an
+image sequence), with optional handles, a reel name and a start timecode.
+
+The frames are the ones `join` splices: A's last frame and B's first (conformed to A's size) fed
+to make_transition with the same TransitionSpec. Handles are held copies of those two frames
+(see docs/editors.md for why not an extrapolated morph). Output appears whole or not at all: a
+movie is written under a hidden temporary name, a sequence into a hidden temporary folder, and
+renamed when ffmpeg has finished.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import chain, repeat
+
+import numpy as np
+
+from ffmpeg_scripts.encode import MATRICES, raw_input_args, write_frames
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import ClipInfo, input_url
+from ffmpeg_scripts.process import run_capture
+from vae_transition.timeline import parse_timecode
+
+SEQUENCE_PATTERN = "{name}.%06d.{ext}"  # NAME.000000.png; numbered from the start timecode
+
+
+class ExportError(Exception):
+    """A user-level problem with an export request (format, output name, options)."""
+
+
+@dataclass(frozen=True)
+class Format:
+    """One --format: the codec options and what its container can carry."""
+
+    name: str
+    extensions: tuple[str, ...]   # a movie's allowed extensions, or a sequence's one extension
+    codec: tuple[str, ...]        # encoder options
+    pix_fmt: str
+    sequence: bool = False        # images in a folder instead of one movie file
+    min_size: tuple[int, int] = (1, 1)
+    even_size: bool = False       # 4:2:0 needs even width and height
+    about: str = ""
+
+
+FORMATS = {f.name: f for f in (
+    Format("prores", (".mov",), ("-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0"),
+           "yuv422p10le", about="Apple ProRes 422 HQ, 10-bit 4:2:2, .mov"),
+    Format("prores4444", (".mov",), ("-c:v", "prores_ks", "-profile:v", "4444", "-vendor",
+                                     "apl0", "-alpha_bits", "0"),
+           "yuv444p10le", about="Apple ProRes 4444 without alpha, 10-bit 4:4:4, .mov"),
+    Format("dnxhr", (".mov", ".mxf"), ("-c:v", "dnxhd", "-profile:v", "dnxhr_hq"), "yuv422p",
+           min_size=(256, 120), about="Avid DNxHR HQ, 8-bit 4:2:2, .mov or .mxf"),
+    Format("dnxhr-hqx", (".mov", ".mxf"), ("-c:v", "dnxhd", "-profile:v", "dnxhr_hqx"),
+           "yuv422p10le", min_size=(256, 120), about="Avid DNxHR HQX, 10-bit 4:2:2, .mov or .mxf"),
+    Format("h264", (".mp4",), ("-c:v", "libx264", "-preset", "medium", "-crf", "12",
+                               "-profile:v", "high", "-movflags", "+faststart"),
+           "yuv420p", even_size=True, about="H.264 High, 8-bit 4:2:0, .mp4 (review copies)"),
+    Format("png", (".png",), ("-c:v", "png"), "rgb24", sequence=True,
+           about="8-bit RGB PNG sequence"),
+    Format("tiff", (".tif",), ("-c:v", "tiff", "-compression_algo", "lzw"), "rgb48le",
+           sequence=True, about="16-bit RGB TIFF sequence (LZW)"),
+    Format("exr", (".exr",), ("-c:v", "exr", "-format", "half", "-compression", "zip1"),
+           "gbrpf32le", sequence=True, about="half-float OpenEXR sequence (display-referred)"),
+)}
+MUXERS = {".mov": "mov", ".mxf": "mxf", ".mp4": "mp4"}
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """How to write the segment (what to make is a TransitionSpec)."""
+
+    format: str = "prores"          # a key of FORMATS
+    handles: int = 0                # held frames added before and after the transition
+    reel: str | None = None         # reel name; None: the output's name
+    timecode: str = "00:00:00:00"   # start timecode of the first frame (handles included)
+    overwrite: bool = False
+
+    def __post_init__(self):
+        if self.format not in FORMATS:
+            raise ExportError(f"unknown format '{self.format}' (choose from "
+                              f"{', '.join(FORMATS)})")
+        if self.handles < 0:
+            raise ExportError(f"--handles must be 0 or more, got {self.handles}")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str                       # absolute: the movie file, or the sequence's folder
+    format: str
+    frames: int                     # frames written: transition_frames + 2 * handles
+    transition_frames: int
+    handles: int
+    fps: Fraction
+    width: int
+    height: int
+    reel: str
+    start_frame: int                # the start timecode as frames
+    sequence: tuple[str, int] | None = None  # ("NAME.%06d.png", first number) for sequences
+
+
+def sequence_name(out_abs: str, fmt: Format) -> str:
+    """The file pattern inside a sequence folder: shots/morph -> morph.%06d.png."""
+    return SEQUENCE_PATTERN.format(name=os.path.basename(out_abs), ext=fmt.extensions[0][1:])
+
+
+def check_output(out: str, spec: ExportSpec, inputs: Iterable[str] = ()) -> str:
+    """Validate the output name for the format before any work; returns it absolute."""
+    fmt = FORMATS[spec.format]
+    out_abs = os.path.abspath(out.rstrip("/\\") or out)
+    ext = os.path.splitext(out_abs)[1].lower()
+    if fmt.sequence and ext:
+        raise ExportError(f"{out}: --format {fmt.name} writes a folder of images; give a folder "
+                          f"name without an extension (e.g. -o shots/morph makes "
+                          f"shots/morph/morph.000000{fmt.extensions[0]})")
+    if not fmt.sequence and ext not in fmt.extensions:
+        others = [f.name for f in FORMATS.values() if not f.sequence and ext in f.extensions]
+        hint = f", or --format {' / '.join(others)} for {ext}" if others else ""
+        raise ExportError(f"{out}: --format {fmt.name} writes {' or '.join(fmt.extensions)} "
+                          f"files; use -o NAME{fmt.extensions[0]}{hint}")
+    for clip in inputs:
+        if os.path.exists(out_abs) and os.path.samefile(clip, out_abs):
+            raise ExportError(f"{out}: the output would overwrite an input; choose another name")
+    if os.path.exists(out_abs):
+        if not spec.overwrite:
+            raise ExportError(f"{out}: already exists (use --overwrite to replace it)")
+        if fmt.sequence != os.path.isdir(out_abs):
+            raise ExportError(f"{out}: exists and is a {'folder' if os.path.isdir(out_abs) else 'file'}"
+                              f"; --overwrite replaces only a previous export of this kind")
+        if fmt.sequence:
+            _check_sequence_folder(out_abs, fmt)
+    folder = os.path.dirname(out_abs)
+    if not os.path.isdir(folder):
+        raise ExportError(f"{folder}: output folder does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ExportError(f"{folder}: output folder is not writable")
+    return out_abs
+
+
+def _check_sequence_folder(out_abs: str, fmt: Format) -> None:
+    """--overwrite deletes a folder only when it holds nothing but our frames."""
+    name = re.escape(os.path.basename(out_abs))
+    ours = re.compile(rf"{name}\.\d{{6}}{re.escape(fmt.extensions[0])}")
+    strangers = [f for f in os.listdir(out_abs) if not ours.fullmatch(f)]
+    if strangers:
+        raise ExportError(f"{out_abs}: holds files that are not this export's frames (e.g. "
+                          f"{strangers[0]}); remove the folder yourself or choose another name")
+
+
+def check_size(fmt: Format, width: int, height: int) -> None:
+    mw, mh = fmt.min_size
+    if width < mw or height < mh:
+        raise ExportError(f"--format {fmt.name} needs at least {mw}x{mh} pixels; the clips are "
+                          f"{width}x{height} (use prores or an image sequence)")
+    if fmt.even_size and (width % 2 or height % 2):
+        raise ExportError(f"--format {fmt.name} needs an even width and height; the clips are "
+                          f"{width}x{height} (use prores or an image sequence)")
+
+
+def color_tags(color: str | None) -> tuple[str, str]:
+    """(RGB -> YUV matrix, setparams tags) so the segment's YUV matches clip A's.
+
+    The frames were decoded from A with its own matrix (untagged: BT.601, swscale's default), so
+    encoding back with that matrix gives A's YUV values at the splice. The file is tagged with
+    A's matrix, or BT.709 when A is untagged: what editors assume for untagged HD footage.
+    """
+    matrix = color if color in MATRICES else "bt470bg"
+    tag = color if color in MATRICES else "bt709"
+    primaries = {"bt709": "bt709", "bt2020nc": "bt2020", "smpte170m": "smpte170m",
+                 "bt470bg": "bt470bg"}.get(tag, "bt709")
+    trc = "bt709" if tag in ("bt709", "bt2020nc") else "smpte170m"
+    return matrix, f"setparams=range=tv:color_primaries={primaries}:color_trc={trc}:colorspace={tag}"
+
+
+def export_args(ff: FFmpegBinary, fmt_name: str, width: int, height: int, fps: Fraction,
+                out: str, *, color: str | None = None, timecode: str = "00:00:00:00",
+                reel: str = "", start_number: int = 0) -> list[str]:
+    """The ffmpeg command that encodes rgb24 frames from stdin into `out` in format fmt_name.
+
+    out: the movie file, or for a sequence the full pattern ".../NAME.%06d.png" (a '%' in the
+    folder must already be doubled).
+    """
+    fmt = FORMATS[fmt_name]
+    args = ff.base() + raw_input_args(width, height, fps) + ["-fps_mode", "passthrough"]
+    if fmt.sequence:
+        return args + ["-vf", f"format={fmt.pix_fmt}", *fmt.codec, "-f", "image2",
+                       "-start_number", str(start_number), "-y", "file:" + out]
+    matrix, tags = color_tags(color)
+    args += ["-vf", f"scale=out_color_matrix={matrix}:out_range=tv,format={fmt.pix_fmt},{tags}",
+             *fmt.codec, "-pix_fmt", fmt.pix_fmt, "-timecode", timecode]
+    muxer = MUXERS[os.path.splitext(out)[1].lower()]
+    if reel and muxer == "mov":
+        args += ["-metadata:s:v:0", f"reel_name={reel}"]  # the tmcd track's name
+    elif reel and muxer == "mxf":
+        args += ["-metadata", f"reel_name={reel}"]       # the physical source package
+    return args + ["-an", "-f", muxer, "-y", input_url(out)]
+
+
+def with_handles(frames: Iterable[np.ndarray], a_last: np.ndarray, b_first: np.ndarray,
+                 handles: int) -> Iterator[np.ndarray]:
+    """K held copies of A's last frame, the transition, K held copies of B's first frame."""
+    return chain(repeat(a_last, handles), frames, repeat(b_first, handles))
+
+
+def _tmp_path(out_abs: str) -> str:
+    folder, name = os.path.split(out_abs)
+    stem, ext = os.path.splitext(name)
+    return os.path.join(folder, f".{stem}.tmp-{os.getpid()}{ext}")
+
+
+def _put_in_place(tmp: str, out_abs: str) -> None:
+    """Rename tmp onto out_abs; an old sequence folder is swapped out first, then deleted."""
+    if not os.path.isdir(tmp):
+        os.replace(tmp, out_abs)
+        return
+    old = None
+    if os.path.exists(out_abs):
+        old = _tmp_path(out_abs) + ".old"
+        os.replace(out_abs, old)
+    os.replace(tmp, out_abs)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSpec, out: str,
+                  clip: ClipInfo, transition_frames: int) -> ExportResult:
+    """Encode frames (transition_frames + 2 * spec.handles of them, at clip's size, rate and
+    colour) to `out` in spec.format. `out` must have passed check_output."""
+    fmt = FORMATS[spec.format]
+    out_abs = os.path.abspath(out)
+    check_size(fmt, clip.width, clip.height)
+    start = parse_timecode(spec.timecode, clip.fps)
+    reel = spec.reel or os.path.splitext(os.path.basename(out_abs))[0]
+    tmp = _tmp_path(out_abs)
+    target, sequence = tmp, None
+    if fmt.sequence:
+        sequence = (sequence_name(out_abs, fmt), start)
+        target = os.path.join(tmp, sequence[0].replace("%06d", "\0")).replace(
+            "%", "%%").replace("\0", "%06d")
+    args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target, color=clip.color,
+                       timecode=spec.timecode, reel=reel, start_number=start)
+    expected = transition_frames + 2 * spec.handles
+    try:
+        if fmt.sequence:
+            os.mkdir(tmp)
+        n = write_frames(args, frames, (clip.width, clip.height))
+        if n != expected:
+            raise ExportError(f"the segment has {n} frames, expected {expected}")
+        _put_in_place(tmp, out_abs)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.remove(tmp)
+    return ExportResult(out_abs, fmt.name, expected, transition_frames, spec.handles, clip.fps,
+                        clip.width, clip.height, reel, start, sequence)
+
+
+def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: ExportSpec,
+                   out: str, model=None) -> ExportResult:
+    """Make the A -> B transition (what join splices) and export it with handles."""
+    from vae_transition.pipeline import cut_frames
+    from vae_transition.transition import make_transition
+
+    fmt = FORMATS[spec.format]
+    check_size(fmt, a.width, a.height)
+    parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
+    (a_last, b_first), = cut_frames(ff, [a, b], (a.width, a.height))
+    morph = make_transition(a_last, b_first, tspec, model)
+    frames = with_handles(morph, a_last, b_first, spec.handles)
+    return export_frames(ff, frames, spec, out, a, tspec.frames)
+
+
+# --- the clips' own timecode ----------------------------------------------------------------
+
+def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
+    """Open the file and copy one packet to nowhere: stderr shows its header and metadata."""
+    return [*ff.base("info"), "-i", input_url(path), "-map", "0:V:0", "-c", "copy",
+            "-frames:v", "1", "-f", "null", "-"]
+
+
+def parse_clip_timecode(stderr: str) -> str | None:
+    """The first "timecode : 01:00:00:00" in an input header (tmcd track, MXF, QuickTime)."""
+    header = stderr.split("Output #0", 1)[0]
+    m = re.search(r"^\s*timecode\s*:\s*(\d\d:\d\d:\d\d[:;.]\d\d)\s*$", header, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def clip_timecode(ff: FFmpegBinary, info: ClipInfo) -> int:
+    """A clip's start timecode as frames (0 when it has none, like most generated clips)."""
+    _, stderr = run_capture(timecode_args(ff, info.path), what="ffmpeg (timecode)")
+    tc = parse_clip_timecode(stderr)
+    if tc is None:
+        return 0
+    try:
+        return parse_timecode(tc.replace(";", ":").replace(".", ":"), info.fps)
+    except ValueError:
+        return 0  # a timecode we cannot count: place the clip from 0 rather than fail
+
+
+# --- join --timeline: the segments next to the joined file ----------------------------------
+
+def join_segment_paths(out_abs: str, cuts: int) -> list[str]:
+    """joined.mp4 -> [joined.t01.mov, joined.t02.mov, ...] (ProRes 422 HQ)."""
+    stem = os.path.splitext(out_abs)[0]
+    return [f"{stem}.t{k:02d}.mov" for k in range(1, cuts + 1)]
+
+
+def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrite: bool) -> None:
+    """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
+    from vae_transition.timeline import EXTENSIONS, parse_formats
+
+    stem = os.path.splitext(out_abs)[0]
+    paths = join_segment_paths(out_abs, cuts) + [stem + EXTENSIONS[f]
+                                                 for f in parse_formats(list(formats))]
+    for path in paths:
+        if os.path.exists(path) and not overwrite:
+            raise ExportError(f"{path}: already exists (use --overwrite to replace it)")
+
+
+def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
+                   formats: Iterable[str], transition_frames: int) -> list[str]:
+    """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
+    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order."""
+    from ffmpeg_scripts.frames import iter_frames
+    from ffmpeg_scripts.probe import probe
+    from vae_transition.timeline import build_timeline, write_timelines
+
+    spec = ExportSpec("prores", overwrite=True)
+    results = []
+    for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
+        frames = iter_frames(ff, probe(ff, seg))
+        results.append(export_frames(ff, frames, spec, path, infos[0], transition_frames))
+    stem = os.path.splitext(out_abs)[0]
+    tl = build_timeline(os.path.basename(stem), infos, results,
+                        [clip_timecode(ff, i) for i in infos])
+    return [r.path for r in results] + write_timelines(tl, list(formats), stem)
