@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae_transition.interpolate import blend_weights, interior_times, latent_path, slerp
+from vae_transition.interpolate import (blend_weights, interior_times, local_weights, mix,
+                                        schedule, schedule_times, slerp_mix)
 
 
 def test_interior_times_exclude_endpoints():
@@ -17,13 +18,6 @@ def test_zero_frames_is_an_error():
         interior_times(0)
 
 
-def test_lerp_path_is_evenly_spaced_and_between_endpoints():
-    z0, z1 = torch.zeros(2, 3, 4), torch.ones(2, 3, 4)
-    zs = latent_path(z0, z1, 3, "lerp")
-    assert zs.shape == (3, 2, 3, 4)
-    assert torch.allclose(zs[:, 0, 0, 0], torch.tensor([0.25, 0.5, 0.75]))
-
-
 def test_ease_is_slow_at_the_ends_and_symmetric():
     w = blend_weights(9, "ease")
     steps = np.diff(np.concatenate([[0], w, [1]]))
@@ -31,14 +25,44 @@ def test_ease_is_slow_at_the_ends_and_symmetric():
     assert np.allclose(w + w[::-1], 1.0)
 
 
-def test_slerp_keeps_norm_between_orthogonal_latents():
-    z0 = torch.tensor([3.0, 0.0])
-    z1 = torch.tensor([0.0, 3.0])
-    mid = slerp(z0, z1, 0.5)
-    assert torch.isclose(mid.norm(), torch.tensor(3.0), atol=1e-4)
-    assert mid.norm() > (z0 + z1).div(2).norm()  # a straight line sags to 2.12
-
-
 def test_unknown_path_is_rejected():
     with pytest.raises(ValueError, match="unknown path"):
         blend_weights(3, "zigzag")
+
+
+def test_schedule_is_uniform_and_starts_where_latents_differ():
+    za = torch.zeros(4, 16, 16)
+    zb = torch.zeros(4, 16, 16)
+    zb[:, :8, :] = 5.0  # the top half differs
+    tau = schedule(za, zb, noise=0.0, seed=0)
+    assert tau.shape == (16, 16)
+    assert np.allclose(np.sort(tau.ravel()), np.linspace(0, 1, 256), atol=1e-6)
+    assert tau[:8].mean() < tau[8:].mean()
+
+
+def test_local_weights_run_from_a_to_b_with_a_constant_moving_share():
+    tau = np.linspace(0, 1, 1000, dtype=np.float32).reshape(20, 50)
+    assert local_weights(tau, 0.0, 0.35).max() == 0.0
+    assert local_weights(tau, 1.0, 0.35).min() == 1.0
+    moving = [((w > 0) & (w < 1)).mean() for w in (local_weights(tau, t, 0.35) for t in (0.4, 0.5, 0.6))]
+    assert np.allclose(moving, 0.35 / 0.65, atol=0.02)
+
+
+def test_mixes_hit_both_endpoints_and_slerp_keeps_norm():
+    za = torch.tensor([3.0, 0.0]).reshape(2, 1, 1)
+    zb = torch.tensor([0.0, 3.0]).reshape(2, 1, 1)
+    for fn in (mix, slerp_mix):
+        assert torch.allclose(fn(za, zb, np.zeros((1, 1), np.float32)), za, atol=1e-5)
+        assert torch.allclose(fn(za, zb, np.ones((1, 1), np.float32)), zb, atol=1e-5)
+    half = np.full((1, 1), 0.5, np.float32)
+    assert torch.isclose(slerp_mix(za, zb, half).norm(), torch.tensor(3.0), atol=1e-4)
+    assert mix(za, zb, half).norm() < 2.2  # the straight line sags to 2.12
+
+
+def test_schedule_times_make_mean_progress_linear():
+    tau = np.linspace(0, 1, 4001, dtype=np.float32)
+    target = interior_times(9)
+    times = schedule_times(target, 0.35)
+    progress = [local_weights(tau, float(t), 0.35).mean() for t in times]
+    assert np.allclose(progress, target, atol=2e-3)
+    assert np.all(np.diff(times) > 0)

@@ -29,16 +29,23 @@ def sample_photos() -> tuple[np.ndarray, np.ndarray]:
 
 
 def pan_clip_args(ff: FFmpegBinary, photo_png: str, out: str, *, direction: int,
-                  tone_hz: int | None) -> list[str]:
-    """A SECONDS-long H.264 clip panning across the photo (direction +1: right, -1: left)."""
-    w, h = SIZE
-    n = int(SECONDS * FPS)
-    x = f"(iw-{w})*t/{SECONDS}" if direction > 0 else f"(iw-{w})*(1-t/{SECONDS})"
-    vf = (f"scale={int(w * 1.3)}:{int(h * 1.3)}:force_original_aspect_ratio=increase,"
-          f"crop={w}:{h}:x='{x}':y='(ih-{h})/2',format=yuv420p")
+                  tone_hz: int | None = None, size: tuple[int, int] = SIZE,
+                  seconds: float = SECONDS, zoom: float = 0.0) -> list[str]:
+    """An H.264 clip moving across the photo at 24 fps.
+
+    direction +1 pans right, -1 left; zoom > 0 also pushes in by that fraction over the clip.
+    """
+    w, h = size
+    n = int(seconds * FPS)
+    x = f"(iw-ow)*t/{seconds}" if direction > 0 else f"(iw-ow)*(1-t/{seconds})"
+    grow = f"*(1+{zoom}*t/{seconds})" if zoom else ""
+    # scale is re-evaluated per frame (eval=frame) for the zoom; crop keeps the output size fixed
+    vf = (f"scale=w='{w * 1.3:.0f}{grow}':h='{h * 1.3:.0f}{grow}':eval=frame:"
+          "force_original_aspect_ratio=increase,"
+          f"crop={w}:{h}:x='{x}':y='(ih-oh)/2',setsar=1,format=yuv420p")
     args = ff.base() + ["-loop", "1", "-framerate", str(FPS), "-i", photo_png]
     if tone_hz:
-        args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate=48000:duration={SECONDS}"]
+        args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}"]
     args += ["-vf", vf, "-frames:v", str(n), "-c:v", "libx264", "-crf", "18", "-preset", "fast"]
     if tone_hz:
         args += ["-af", "volume=0.2", "-c:a", "aac", "-shortest"]

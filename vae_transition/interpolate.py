@@ -1,13 +1,14 @@
 """Paths between two latents: where the transition's N frames sit between clip A and clip B.
 
-A path maps interior times t_i = i / (N + 1), i = 1..N (the endpoints t = 0 and t = 1 are the real
-frames) to latents. Each path also says how far along it the frame is in "blend" terms, which the
-pipeline uses to weight each endpoint's residual detail.
+Interior times are t_i = i / (N + 1), i = 1..N: the endpoints t = 0 and t = 1 are the real frames.
+A path gives each frame its global progress towards B (lerp: linear; ease: ease-in-out timing;
+slerp: linear timing, latents moved along great circles).
+
+Positions in the latent do not all travel at once: schedule() gives each one its moment tau, and
+local_weights() its share of B at a global time t (see morph.py for why).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -34,33 +35,62 @@ def blend_weights(n: int, path: str = "lerp") -> np.ndarray:
     return ease(t) if path == "ease" else t
 
 
-def lerp(z0, z1, w: float):
-    """Straight line between latents (any tensors of one shape)."""
-    return z0 + (z1 - z0) * w
+def schedule(za, zb, *, smooth: float = 1.5, noise: float = 0.5, seed: int = 0) -> np.ndarray:
+    """(h, w) moment tau in [0, 1] each latent position starts to travel; uniform distribution."""
+    import cv2
+
+    diff = (zb - za).float().cpu().numpy()            # (C, h, w)
+    field = np.sqrt((diff ** 2).mean(axis=0))          # where the latents differ most
+    field = (field - field.mean()) / (field.std() + 1e-6)
+    rng = np.random.default_rng(seed)
+    h, w = field.shape
+    coarse = rng.standard_normal((max(2, h // 4), max(2, w // 4))).astype(np.float32)
+    field = field + noise * cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
+    if smooth > 0:
+        field = cv2.GaussianBlur(field.astype(np.float32), (0, 0), smooth)
+    # rank-equalise: tau is uniform on [0, 1], so the moving share is the same at every step;
+    # the most different regions go first
+    order = np.argsort(-field, axis=None, kind="stable")
+    tau = np.empty(field.size, dtype=np.float32)
+    tau[order] = np.linspace(0.0, 1.0, field.size, dtype=np.float32)
+    return tau.reshape(h, w)
 
 
-def slerp(z0, z1, w: float, eps: float = 1e-7):
-    """Great-circle path between flattened latents, radius interpolated linearly.
+def local_weights(tau: np.ndarray, t: float, softness: float) -> np.ndarray:
+    """(h, w) weight of B at global time t: 0 before tau's window, 1 after, smooth in between."""
+    start = tau * (1.0 - softness)
+    return ease(np.clip((t - start) / softness, 0.0, 1.0)).astype(np.float32)
 
-    Keeps the norm of intermediate latents from sagging, as a straight line between two
-    far-apart Gaussian samples would.
+
+def schedule_times(progress: np.ndarray, softness: float) -> np.ndarray:
+    """Global times at which the picture's mean share of B equals `progress` (each in [0, 1]).
+
+    Regions start uniformly over [0, 1 - softness] and travel for `softness`, so at a plain
+    global time the share on the move ramps up and down; sampling times by the inverse of the
+    mean progress makes every step move the same amount of picture (even pacing).
     """
-    a, b = z0.flatten(), z1.flatten()
-    na, nb = a.norm(), b.norm()
-    cos = float(((a / (na + eps)) * (b / (nb + eps))).sum().clamp(-1.0, 1.0))
-    omega = math.acos(cos)
-    if omega < 1e-4:
-        return lerp(z0, z1, w)
-    ua, ub = a / (na + eps), b / (nb + eps)
-    direction = (math.sin((1 - w) * omega) * ua + math.sin(w * omega) * ub) / math.sin(omega)
-    radius = na + (nb - na) * w
-    return (direction * radius).reshape(z0.shape)
+    tau = np.linspace(0.0, 1.0, 2001, dtype=np.float32)
+    grid = np.linspace(0.0, 1.0, 2001)
+    mean = np.array([local_weights(tau, float(t), softness).mean() for t in grid])
+    return np.interp(progress, mean, grid)
 
 
-def latent_path(z0, z1, n: int, path: str = "lerp"):
-    """(n, ...) latents at the interior points between z0 and z1 (each of shape (...))."""
+def mix(za, zb, weights: np.ndarray):
+    """(C, h, w) latent with B's share `weights` (h, w) at each position."""
     import torch
 
-    weights = blend_weights(n, path)
-    step = slerp if path == "slerp" else lerp
-    return torch.stack([step(z0, z1, float(w)) for w in weights])
+    wt = torch.from_numpy(weights).to(za.device, za.dtype)
+    return za + (zb - za) * wt
+
+
+def slerp_mix(za, zb, weights: np.ndarray, eps: float = 1e-6):
+    """Like mix(), but along the great circle between each position's channel vectors."""
+    import torch
+
+    wt = torch.from_numpy(weights).to(za.device, za.dtype)[None]   # (1, h, w)
+    na, nb = za.norm(dim=0, keepdim=True), zb.norm(dim=0, keepdim=True)
+    ua, ub = za / (na + eps), zb / (nb + eps)
+    omega = torch.acos((ua * ub).sum(0, keepdim=True).clamp(-1 + 1e-6, 1 - 1e-6))
+    so = torch.sin(omega)
+    direction = (torch.sin((1 - wt) * omega) * ua + torch.sin(wt * omega) * ub) / so
+    return direction * (na + (nb - na) * wt)
