@@ -162,18 +162,21 @@ def check_size(fmt: Format, width: int, height: int) -> None:
 
 
 def color_tags(color: str | None) -> tuple[str, str]:
-    """(RGB -> YUV matrix, setparams tags) so the segment's YUV matches clip A's.
+    """(RGB -> YUV matrix, setparams filter or "") so the segment's YUV matches clip A's.
 
-    The frames were decoded from A with its own matrix (untagged: BT.601, swscale's default), so
-    encoding back with that matrix gives A's YUV values at the splice. The file is tagged with
-    A's matrix, or BT.709 when A is untagged: what editors assume for untagged HD footage.
+    The frames were decoded from A with A's matrix (untagged: BT.601, swscale's default), so
+    encoding back with that matrix gives A's own YUV values at the splice. Tags follow A too:
+    BT.709 clips (what generators write) give BT.709-tagged segments, and an untagged clip gives
+    an untagged segment, so every application decodes A and the segment the same way (editors
+    assume BT.709 for untagged HD, ffmpeg BT.601: tagging only the segment would shift it).
     """
-    matrix = color if color in MATRICES else "bt470bg"
-    tag = color if color in MATRICES else "bt709"
+    if color not in MATRICES:
+        return "bt470bg", ""
     primaries = {"bt709": "bt709", "bt2020nc": "bt2020", "smpte170m": "smpte170m",
-                 "bt470bg": "bt470bg"}.get(tag, "bt709")
-    trc = "bt709" if tag in ("bt709", "bt2020nc") else "smpte170m"
-    return matrix, f"setparams=range=tv:color_primaries={primaries}:color_trc={trc}:colorspace={tag}"
+                 "bt470bg": "bt470bg"}.get(color, "bt709")
+    trc = "bt709" if color in ("bt709", "bt2020nc") else "smpte170m"
+    return color, (f"setparams=range=tv:color_primaries={primaries}:color_trc={trc}"
+                   f":colorspace={color}")
 
 
 def export_args(ff: FFmpegBinary, fmt_name: str, width: int, height: int, fps: Fraction,
@@ -190,7 +193,8 @@ def export_args(ff: FFmpegBinary, fmt_name: str, width: int, height: int, fps: F
         return args + ["-vf", f"format={fmt.pix_fmt}", *fmt.codec, "-f", "image2",
                        "-start_number", str(start_number), "-y", "file:" + out]
     matrix, tags = color_tags(color)
-    args += ["-vf", f"scale=out_color_matrix={matrix}:out_range=tv,format={fmt.pix_fmt},{tags}",
+    chain_ = f"scale=out_color_matrix={matrix}:out_range=tv,format={fmt.pix_fmt}"
+    args += ["-vf", f"{chain_},{tags}" if tags else chain_,
              *fmt.codec, "-pix_fmt", fmt.pix_fmt, "-timecode", timecode]
     muxer = MUXERS[os.path.splitext(out)[1].lower()]
     if reel and muxer == "mov":
