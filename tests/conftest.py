@@ -128,3 +128,9 @@ def ntsc_clip(tmp_path_factory) -> Path:
     """30 frames at 24000/1001 with AAC audio, B-frames, keyframe every 10."""
     return make_clip(tmp_path_factory.mktemp("shared") / "ntsc.mp4", fps="24000/1001",
                      frames=30, gop=10, audio=True)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Per-pair adaptation caches weights: keep every test's cache out of the user's home."""
+    monkeypatch.setenv("VAE_TRANSITION_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))

@@ -14,7 +14,7 @@ from vae_transition.pipeline import JoinError, JoinRequest, join
 from vae_transition.transition import TransitionSpec
 
 N = 6
-SPEC = TransitionSpec(frames=N, long_side=64)
+SPEC = TransitionSpec(frames=N, long_side=64, adapt_steps=2)
 
 
 @pytest.fixture(scope="module")

@@ -68,6 +68,8 @@ def transition_options(fn):
         click.option("--path", "path_kind", type=click.Choice(PATHS), default="lerp",
                      show_default=True, help="Latent path between the two frames (vae method)."),
         click.option("--seed", default=0, show_default=True, help="Seed for anything random."),
+        click.option("--adapt-steps", default=40, show_default=True, type=click.IntRange(0),
+                     help="Fine-tune the VAE on the pair first (cached); 0 turns it off."),
         click.option("--model", "model_path", metavar="FILE", default=None,
                      help="VAE weights (.safetensors); default: the shipped model."),
     ]
@@ -91,12 +93,13 @@ def main():
         sys.exit(130)
 
 
-def _load(model_path, method, device=None):
+def _load(model_path, method):
     if method != "vae":
         return None
+    from vae_transition.tensors import pick_device
     from vae_transition.weights import load_model
 
-    return load_model(model_path, device=device)
+    return load_model(model_path, device=pick_device())
 
 
 @cli.command()
@@ -108,8 +111,8 @@ def _load(model_path, method, device=None):
 @ffmpeg_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @user_errors
-def join(clips, output, frames, method, path_kind, seed, model_path, overwrite, reencode,
-         ffmpeg_path, quiet):
+def join(clips, output, frames, method, path_kind, seed, adapt_steps, model_path, overwrite,
+         reencode, ffmpeg_path, quiet):
     """Join CLIPS (two or more) with a transition at every cut.
 
     \b
@@ -120,7 +123,8 @@ def join(clips, output, frames, method, path_kind, seed, model_path, overwrite, 
     from vae_transition.pipeline import JoinRequest, join as run_join
     from vae_transition.transition import TransitionSpec
 
-    spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed)
+    spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed,
+                          adapt_steps=adapt_steps)
     request = JoinRequest(tuple(clips), output, spec, overwrite=overwrite, reencode=reencode)
     log = (lambda s: None) if quiet else note
     result = run_join(request, find_ffmpeg(ffmpeg_path), log, model=_load(model_path, method))
@@ -136,7 +140,7 @@ def join(clips, output, frames, method, path_kind, seed, model_path, overwrite, 
 @transition_options
 @ffmpeg_option
 @user_errors
-def demo(out_dir, frames, method, path_kind, seed, model_path, ffmpeg_path):
+def demo(out_dir, frames, method, path_kind, seed, adapt_steps, model_path, ffmpeg_path):
     """Make two sample clips, join them, and write a contact sheet of the transition.
 
     \b
@@ -147,7 +151,8 @@ def demo(out_dir, frames, method, path_kind, seed, model_path, ffmpeg_path):
     from vae_transition.demo import run_demo
     from vae_transition.transition import TransitionSpec
 
-    spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed)
+    spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed,
+                          adapt_steps=adapt_steps)
     paths = run_demo(out_dir, find_ffmpeg(ffmpeg_path), spec, _load(model_path, method), note)
     for label, path in paths.items():
         click.echo(f"{label}: {path}")

@@ -100,24 +100,45 @@ def _tmp_name(out_abs: str) -> str:
     return os.path.join(folder, f".{stem}.tmp-{os.getpid()}{ext}")
 
 
-def cut_frames(ff: FFmpegBinary, infos: list[probe.ClipInfo], size: tuple[int, int]):
-    """[(A_last, B_first)] per cut, conformed to size=(w, h) as (H, W, 3) uint8."""
+CONTEXT = 3  # frames each side of a cut that per-pair adaptation learns from
+
+
+def cut_frames(ff: FFmpegBinary, infos: list[probe.ClipInfo], size: tuple[int, int],
+               context: int = 1):
+    """[(A's last `context` frames, B's first `context`)] per cut, conformed to size=(w, h).
+
+    A_last is the last of the first list, B_first the first of the second: (H, W, 3) uint8.
+    """
     pairs = []
     for a, b in zip(infos, infos[1:]):
-        last = frames.last_frames(ff, a, 1)[0]
-        first = frames.first_frames(ff, b, 1)[0]
-        pairs.append((tensors.letterbox(last, size), tensors.letterbox(first, size)))
+        tail = frames.last_frames(ff, a, min(context, a.frame_count))
+        head = frames.first_frames(ff, b, min(context, b.frame_count))
+        pairs.append(([tensors.letterbox(f, size) for f in tail],
+                      [tensors.letterbox(f, size) for f in head]))
     return pairs
 
 
+def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], None]):
+    """The model for one cut: adapted to the pair (cached) unless adaptation is off."""
+    if model is None or spec.method != "vae" or spec.adapt_steps == 0:
+        return model
+    from vae_transition.adapt import AdaptConfig, adapt, pair_images
+
+    images = pair_images(tail, head, spec.long_side, model.cfg.downsample)
+    tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed)
+    log(f"adapted the model to the pair: {'cached, ' if hit else ''}{seconds:.1f} s")
+    return tuned
+
+
 def encode_transitions(ff, pairs, spec: TransitionSpec, fmt: encode.VideoFormat, passthrough: bool,
-                       workdir: str, model=None) -> list[str]:
+                       workdir: str, model=None, log: Callable[[str], None] = lambda s: None):
     """Encode one segment per cut into workdir; returns their paths."""
     paths = []
-    for k, (a_last, b_first) in enumerate(pairs):
+    for k, (tail, head) in enumerate(pairs):
         ext = ".mp4" if passthrough else ".mkv"
         path = os.path.join(workdir, f"transition-{k:03d}{ext}")
-        frames_iter = make_transition(a_last, b_first, spec, model)
+        tuned = pair_model(model, tail, head, spec, log)
+        frames_iter = make_transition(tail[-1], head[0], spec, tuned)
         if passthrough:
             n = encode.encode_segment(ff, frames_iter, fmt, path)
         else:
@@ -162,12 +183,13 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
     if req.spec.method == "vae" and model is None:
         from vae_transition.weights import load_model
 
-        model = load_model()
-    pairs = cut_frames(ff, infos, (fmt.width, fmt.height))
+        model = load_model(device=tensors.pick_device())
+    adapting = req.spec.method == "vae" and req.spec.adapt_steps > 0
+    pairs = cut_frames(ff, infos, (fmt.width, fmt.height), CONTEXT if adapting else 1)
     out_tmp = _tmp_name(out_abs)
     workdir = tempfile.mkdtemp(prefix="vae-transition-")
     try:
-        segments = encode_transitions(ff, pairs, req.spec, fmt, passthrough, workdir, model)
+        segments = encode_transitions(ff, pairs, req.spec, fmt, passthrough, workdir, model, log)
         plan = build_plan(infos, segments, req.spec, fmt, passthrough, out_tmp, muxer)
         splice.splice(ff, plan)
         os.replace(out_tmp, out_abs)

@@ -24,13 +24,16 @@ class TransitionSpec:
     method: str = "vae"       # "vae" | "crossfade" | "flow"
     path: str = "lerp"        # latent path for "vae": "lerp" | "slerp" | "ease"
     long_side: int = 256      # the model's working size (px, long side)
-    seed: int = 0             # for anything random (sampling, adaptation)
+    seed: int = 0             # for anything random (the schedule's noise, adaptation)
+    adapt_steps: int = 40     # per-pair fine-tuning steps for "vae" (0: use the model as it is)
 
     def __post_init__(self):
         if self.frames < 1:
             raise ValueError(f"--frames must be at least 1, got {self.frames}")
         if self.method not in METHODS:
             raise ValueError(f"unknown method '{self.method}' (choose from {', '.join(METHODS)})")
+        if self.adapt_steps < 0:
+            raise ValueError(f"--adapt-steps must be 0 or more, got {self.adapt_steps}")
         if self.path not in PATHS:
             raise ValueError(f"unknown path '{self.path}' (choose from {', '.join(PATHS)})")
 

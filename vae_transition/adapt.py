@@ -1,0 +1,120 @@
+"""Per-pair adaptation: fine-tune a copy of the VAE on frames of the two clips it will join.
+
+The shipped model knows photos in general; a few dozen steps on the pair itself teach its latent
+space this pair's world, so the reconstructions (and the in-between images the decoder renders)
+carry the clips' own textures and colours. Deterministic for a seed, and cached on disk: running
+the same pair again loads the adapted weights instead of training.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vae_transition import tensors
+
+CACHE_ENV = "VAE_TRANSITION_CACHE"
+
+
+@dataclass(frozen=True)
+class AdaptConfig:
+    """Fine-tuning hyperparameters (saved in the cache key)."""
+
+    steps: int = 40            # optimiser steps; 0 disables adaptation
+    batch_size: int = 8        # crops per step
+    crop: int = 64             # square crop side, px (a multiple of the model's downsample)
+    lr: float = 5e-4           # Adam learning rate, constant (short runs need no schedule)
+    edge_weight: float = 0.5   # as in training: L1 on image gradients, for sharpness
+    kl_weight: float = 1e-3    # as in training: keeps the latent space smooth for the morph
+
+
+def cache_dir() -> Path:
+    """$VAE_TRANSITION_CACHE, else $XDG_CACHE_HOME/vae-transition, else ~/.cache/vae-transition."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vae-transition"
+
+
+def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> str:
+    """sha256 over the base weights, the frames and the settings: any change retrains."""
+    h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg))).encode())
+    for name, tensor in sorted(model.state_dict().items()):
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().numpy().tobytes())
+    for img in images:
+        h.update(repr(img.shape).encode())
+        h.update(np.ascontiguousarray(img).tobytes())
+    return h.hexdigest()[:32]
+
+
+def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
+    """A fine-tuned copy of `model` (eval mode); images are (H, W, 3) uint8 frames of the pair."""
+    import torch
+
+    from vae_transition.dataset import CropSampler, Image
+    from vae_transition.train import loss_terms
+
+    torch.manual_seed(seed)
+    tuned = copy.deepcopy(model).train()
+    device = next(tuned.parameters()).device
+    sampler = CropSampler([Image(f"pair/{i}", im, False) for i, im in enumerate(images)], cfg.crop,
+                          seed)
+    noise = torch.Generator(device=device).manual_seed(seed)
+    opt = torch.optim.Adam(tuned.parameters(), lr=cfg.lr)
+    for _ in range(cfg.steps):
+        x = sampler.batch(cfg.batch_size).to(device)
+        recon, post = tuned(x, generator=noise)
+        terms = loss_terms(x, recon, post.kl())
+        loss = terms["l1"] + cfg.edge_weight * terms["edge"] + cfg.kl_weight * terms["kl"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return tuned.eval()
+
+
+def adapt(model, images: list[np.ndarray], cfg: AdaptConfig = AdaptConfig(), seed: int = 0,
+          use_cache: bool = True) -> tuple[object, float, bool]:
+    """(adapted model, seconds spent, cache hit). steps == 0 returns the model untouched."""
+    if cfg.steps <= 0:
+        return model, 0.0, False
+    from vae_transition.weights import load_model, save_model
+
+    start = time.perf_counter()
+    device = next(model.parameters()).device
+    path = cache_dir() / "adapted" / f"{cache_key(model, images, cfg, seed)}.safetensors"
+    if use_cache and path.is_file():
+        try:
+            return load_model(path, device=device), time.perf_counter() - start, True
+        except Exception:  # a damaged cache entry is retrained and replaced
+            pass
+    tuned = fine_tune(model, images, cfg, seed)
+    if use_cache:
+        _save_atomically(tuned, path, save_model)
+    return tuned, time.perf_counter() - start, False
+
+
+def _save_atomically(model, path: Path, save_model) -> None:
+    """Write the cache entry under a temporary name, then rename both files; best effort."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.safetensors")
+        save_model(model, tmp)
+        os.replace(tmp.with_suffix(".json"), path.with_suffix(".json"))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs the next run its adaptation time
+
+
+def pair_images(a_frames: list[np.ndarray], b_frames: list[np.ndarray], long_side: int,
+                multiple: int) -> list[np.ndarray]:
+    """The pair's frames at roughly the model's working size (crops then see the same scale)."""
+    h, w = a_frames[0].shape[:2]
+    size = tensors.working_size(w, h, max(long_side, 2 * 64), multiple)
+    return [tensors.resize(f, size) for f in [*a_frames, *b_frames]]
