@@ -288,7 +288,7 @@ def test_default_vae_model(ff, tmp_path, small):
     if not shipped_weights_path().is_file():
         pytest.skip(f"no shipped VAE weights at {shipped_weights_path()}")
     out = tmp_path / "vae.mov"
-    r = invoke(*small, "-o", out, "--frames", N, "--handles", K)
+    r = invoke(*small, "-o", out, "--frames", N, "--handles", K, "--adapt-steps", 2)
     assert r.exit_code == 0, r.output
     assert decoded_frame_count(out) == N + 2 * K
 
@@ -304,7 +304,8 @@ def test_vae_method_through_the_library(ff, tmp_path, small):
     a, b = probe.probe(ff, small[0]), probe.probe(ff, small[1])
     spec = ex.ExportSpec("prores", handles=K, reel="R 1", timecode="00:00:01:00")
     out = ex.check_output(str(tmp_path / "v.mov"), spec, small)
-    res = ex.export_segment(ff, a, b, TransitionSpec(frames=N, long_side=64), spec, out, model)
+    res = ex.export_segment(ff, a, b, TransitionSpec(frames=N, long_side=64, adapt_steps=2),
+                            spec, out, model)
     assert (res.frames, res.transition_frames, res.start_frame, res.reel) == (N + 2 * K, N, 24,
                                                                               "R 1")
     assert decoded_frame_count(out) == N + 2 * K

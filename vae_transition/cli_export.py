@@ -37,8 +37,8 @@ TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
 @ffmpeg_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @user_errors
-def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, frames, method,
-           path_kind, seed, model_path, overwrite, ffmpeg_path, quiet):
+def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, model_path, overwrite,
+           ffmpeg_path, quiet, **transition):
     """Write the transition from CLIP_A to CLIP_B alone, in an editor's format.
 
     \b
@@ -56,7 +56,9 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, fram
 
     log = (lambda s: None) if quiet else note
     spec = ex.ExportSpec(fmt, handles, reel, timecode, overwrite)
-    tspec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed)
+    # every option of transition_options, whatever it grows to (--path is TransitionSpec.path)
+    tspec = TransitionSpec(**{("path" if k == "path_kind" else k): v
+                              for k, v in transition.items()})
     kinds = parse_formats(timelines)
     _check_clips(clip_a, clip_b)
     out_abs = ex.check_output(output, spec, [clip_a, clip_b])
@@ -65,7 +67,8 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, fram
                      overwrite)
     ff = find_ffmpeg(ffmpeg_path)
     a, b = probe(ff, clip_a), probe(ff, clip_b)
-    result = ex.export_segment(ff, a, b, tspec, spec, out_abs, _load(model_path, method))
+    model = _load(model_path, tspec.method)
+    result = ex.export_segment(ff, a, b, tspec, spec, out_abs, model, log)
     log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles), "
         f"{ex.FORMATS[fmt].about}, {result.width}x{result.height} @ {_fps(result.fps)} fps, "
         f"reel {result.reel}, starting {timecode}")
