@@ -102,36 +102,136 @@ def _load(model_path, method):
     return load_model(model_path, device=pick_device())
 
 
+class TerminalProgress:
+    """One self-rewriting status line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.width = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        filled = int(20 * done / max(total, 1))
+        text = f"{stage:12s} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
+        sys.stderr.write("\r" + text.ljust(self.width))
+        self.width = len(text)
+        sys.stderr.flush()
+
+    def note(self, message: str) -> None:
+        """A note on its own line, the status line redrawn below it."""
+        if self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            self.width = 0
+        note(message)
+
+    def close(self) -> None:
+        if self.width:
+            sys.stderr.write("\n")
+            self.width = 0
+
+
+def parse_size(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    w, sep, h = value.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 2 or int(h) < 2:
+        raise click.BadParameter(f"'{value}' is not WIDTHxHEIGHT, e.g. 1280x768", param_hint="--size")
+    return int(w), int(h)
+
+
+def parse_fps(value: str | None):
+    from fractions import Fraction
+
+    if value is None:
+        return None
+    try:
+        fps = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise click.BadParameter(f"'{value}' is not a frame rate such as 24 or 24000/1001",
+                                 param_hint="--fps") from None
+    if not 1 <= fps <= 240:
+        raise click.BadParameter(f"{value} is outside 1..240", param_hint="--fps")
+    return fps
+
+
 @cli.command()
-@click.argument("clips", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.argument("clips", nargs=-1, type=click.Path(dir_okay=True))
 @click.option("--output", "-o", required=True, type=click.Path(), help="Joined clip (.mp4, .mov, .mkv).")
+@click.option("--from", "list_file", type=click.Path(dir_okay=False), default=None,
+              help="A text file listing the clips, one a line ('#' comments, 'frames N' per cut).")
 @transition_options
+@click.option("--size", default=None, metavar="WxH", help="Conform every clip to this size.")
+@click.option("--fps", default=None, metavar="RATE", help="Conform every clip to this rate (24000/1001).")
+@click.option("--jobs", "-j", default=None, type=click.IntRange(1), help="Cuts made in parallel [cores].")
+@click.option("--no-cache", is_flag=True, help="Recompute every transition (no segment cache).")
+@click.option("--preview", is_flag=True, help="Also write OUT.cutNN.png and OUT.cutNN.gif per transition.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--reencode", is_flag=True, help="Re-encode everything instead of stream-copying the clips.")
 @ffmpeg_option
-@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="No notes or progress on stderr.")
 @user_errors
-def join(clips, output, frames, method, path_kind, seed, adapt_steps, model_path, overwrite,
-         reencode, ffmpeg_path, quiet):
+def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, model_path, size,
+         fps, jobs, no_cache, preview, as_json, overwrite, reencode, ffmpeg_path, quiet):
     """Join CLIPS (two or more) with a transition at every cut.
 
     \b
-    Example:
+    Examples:
       vae-transition join a.mp4 b.mp4 -o joined.mp4 --frames 24
+      vae-transition join --from reel.txt -o reel.mp4 --size 1280x768 --fps 24 --preview
     """
+    import os
+
     from ffmpeg_scripts.locate import find_ffmpeg
     from vae_transition.pipeline import JoinRequest, join as run_join
     from vae_transition.transition import TransitionSpec
 
+    clips, cut_frames = _clip_args(clips, list_file)
     spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed,
                           adapt_steps=adapt_steps)
-    request = JoinRequest(tuple(clips), output, spec, overwrite=overwrite, reencode=reencode)
-    log = (lambda s: None) if quiet else note
-    result = run_join(request, find_ffmpeg(ffmpeg_path), log, model=_load(model_path, method))
+    request = JoinRequest(clips, output, spec, overwrite=overwrite, reencode=reencode,
+                          cut_frames=cut_frames, size=parse_size(size), fps=parse_fps(fps),
+                          jobs=jobs or os.cpu_count() or 1, cache=not no_cache, score=as_json,
+                          preview=preview)
+    bar = TerminalProgress(not quiet)
+    log = (lambda s: None) if quiet else bar.note
+    try:
+        result = run_join(request, find_ffmpeg(ffmpeg_path), log, _load(model_path, method), bar)
+    finally:
+        bar.close()
     log(f"wrote {result.total_frames} frames ({result.width}x{result.height}, "
         f"{'with' if result.has_audio else 'no'} audio), transitions at frames "
         + ", ".join(f"{a}-{b}" for a, b in result.cuts))
-    click.echo(result.out)
+    click.echo(_summary_json(result, spec) if as_json else result.out)
+
+
+def _clip_args(clips, list_file):
+    """(clips, per-cut frames) from the arguments or a --from list (not both)."""
+    if list_file and clips:
+        raise click.UsageError("give the clips as arguments or with --from, not both")
+    if list_file:
+        from vae_transition.cliplist import read_clip_list
+
+        parsed = read_clip_list(list_file)
+        return parsed.clips, parsed.cut_frames
+    if len(clips) < 2:
+        raise click.UsageError("join needs at least two clips (or --from LIST)")
+    return tuple(clips), ()
+
+
+def _summary_json(result, spec) -> str:
+    import json
+
+    cuts = [{"frames": [a, b], "seconds": round(r.seconds, 3),
+             "adapt_seconds": round(r.adapt_seconds, 3), "cached": r.cached, "metrics": r.scores}
+            for (a, b), r in zip(result.cuts, result.cut_results)]
+    return json.dumps({
+        "output": result.out, "frames": result.total_frames, "width": result.width,
+        "height": result.height, "fps": str(result.fps), "audio": result.has_audio,
+        "passthrough": result.passthrough, "method": spec.method, "path": spec.path,
+        "timings": {k: round(v, 3) for k, v in result.timings.items()}, "cuts": cuts,
+        "previews": list(result.previews)}, indent=2)
 
 
 @cli.command()

@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import tensors
-from vae_transition.transition import TransitionSpec, make_transition
+from vae_transition.cuts import Cut, CutJob, model_digest, run_cuts
+from vae_transition.transition import TransitionSpec
 
 
 class JoinError(Exception):
@@ -33,6 +35,13 @@ class JoinRequest:
     spec: TransitionSpec = field(default_factory=TransitionSpec)
     overwrite: bool = False
     reencode: bool = False          # force the re-encode path
+    cut_frames: tuple[int | None, ...] = ()   # per-cut transition length (None: spec.frames)
+    size: tuple[int, int] | None = None       # conform target (w, h); None: the first clip's
+    fps: Fraction | None = None               # conform target rate; None: the first clip's
+    jobs: int = 1                   # cuts made in parallel
+    cache: bool = True              # reuse segments of unchanged cuts (see cuts.py)
+    score: bool = False             # measure each transition (metrics.py)
+    preview: bool = False           # write a contact sheet and a GIF of each transition
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,9 @@ class JoinResult:
     width: int
     height: int
     has_audio: bool
+    timings: dict = field(default_factory=dict)      # stage -> seconds
+    cut_results: tuple = ()                          # cuts.CutResult per cut
+    previews: tuple[str, ...] = ()                   # files written by --preview
 
 
 def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
@@ -74,18 +86,17 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     return out_abs
 
 
-def conform_notes(infos: list[probe.ClipInfo]) -> list[str]:
-    """One note per clip that is conformed to the first clip's size or frame rate."""
-    a, notes = infos[0], []
-    for info in infos[1:]:
+def conform_notes(infos: list[probe.ClipInfo], fmt: encode.VideoFormat) -> list[str]:
+    """One note per clip that is conformed to the output's size or frame rate."""
+    notes = []
+    for info in infos:
         changes = []
-        if (info.width, info.height) != (a.width, a.height):
-            changes.append(f"{info.width}x{info.height} -> {a.width}x{a.height} (fit and pad)")
-        if info.fps != a.fps:
-            changes.append(f"{_fps(info.fps)} -> {_fps(a.fps)} fps")
+        if (info.width, info.height) != (fmt.width, fmt.height):
+            changes.append(f"{info.width}x{info.height} -> {fmt.width}x{fmt.height} (fit and pad)")
+        if info.fps != fmt.fps:
+            changes.append(f"{_fps(info.fps)} -> {_fps(fmt.fps)} fps")
         if changes:
-            notes.append(f"note: conforming {os.path.basename(info.path)} to the first clip: "
-                         + ", ".join(changes))
+            notes.append(f"note: conforming {os.path.basename(info.path)}: " + ", ".join(changes))
     return notes
 
 
@@ -124,37 +135,33 @@ def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], Non
         return model
     from vae_transition.adapt import AdaptConfig, adapt, pair_images
 
-    images = pair_images(tail, head, spec.long_side, model.cfg.downsample)
+    images = pair_images(list(tail), list(head), spec.long_side, model.cfg.downsample)
     tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed)
     log(f"adapted the model to the pair: {'cached, ' if hit else ''}{seconds:.1f} s")
     return tuned
 
 
-def encode_transitions(ff, pairs, spec: TransitionSpec, fmt: encode.VideoFormat, passthrough: bool,
-                       workdir: str, model=None, log: Callable[[str], None] = lambda s: None):
-    """Encode one segment per cut into workdir; returns their paths."""
-    paths = []
-    for k, (tail, head) in enumerate(pairs):
-        ext = ".mp4" if passthrough else ".mkv"
-        path = os.path.join(workdir, f"transition-{k:03d}{ext}")
-        tuned = pair_model(model, tail, head, spec, log)
-        frames_iter = make_transition(tail[-1], head[0], spec, tuned)
-        if passthrough:
-            n = encode.encode_segment(ff, frames_iter, fmt, path)
-        else:
-            n = encode.encode_lossless(ff, frames_iter, fmt.width, fmt.height, fmt.fps, path)
-        if n != spec.frames:
-            raise RuntimeError(f"transition {k} has {n} frames, expected {spec.frames}")
-        paths.append(path)
-    return paths
+def target_format(req: JoinRequest, first: probe.ClipInfo) -> encode.VideoFormat:
+    """The output picture: the first clip's, or --size / --fps."""
+    fmt = encode.VideoFormat.of(first)
+    w, h = req.size or (fmt.width, fmt.height)
+    return replace(fmt, width=w, height=h, fps=req.fps or fmt.fps)
 
 
-def build_plan(infos, segments, spec, fmt, passthrough, out_tmp, muxer) -> splice.SplicePlan:
+def plan_cuts_of(req: JoinRequest, pairs) -> list[Cut]:
+    """One Cut per neighbouring pair, each with its own transition length."""
+    lengths = list(req.cut_frames) + [None] * (len(pairs) - len(req.cut_frames))
+    return [Cut(k, tuple(tail), tuple(head),
+                replace(req.spec, frames=lengths[k]) if lengths[k] else req.spec)
+            for k, (tail, head) in enumerate(pairs)]
+
+
+def build_plan(infos, results, fmt, passthrough, out_tmp, muxer) -> splice.SplicePlan:
     """Order the pieces: clip, transition, clip, ..."""
     pieces = []
     for k, info in enumerate(infos):
         if k:
-            pieces.append(splice.Piece(segments[k - 1], spec.frames, fmt.fps))
+            pieces.append(splice.Piece(results[k - 1].segment, results[k - 1].frames, fmt.fps))
         pieces.append(splice.Piece(info.path, splice.conformed_frames(info, fmt.fps), info.fps, info))
     return splice.SplicePlan(tuple(pieces), fmt, out_tmp, muxer, passthrough)
 
@@ -169,42 +176,89 @@ def plan_cuts(plan: splice.SplicePlan) -> tuple[tuple[int, int], ...]:
     return tuple(cuts)
 
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
 def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda s: None,
-         model=None) -> JoinResult:
+         model=None, progress: Progress = lambda stage, done, total: None) -> JoinResult:
     """Join req.clips into req.out. The output appears whole or not at all."""
     out_abs = check_paths(req.clips, req.out, req.overwrite)
-    muxer = splice.muxer_for(out_abs)
-    infos = [probe.probe(ff, c) for c in req.clips]
-    fmt = encode.VideoFormat.of(infos[0])
-    passthrough = not req.reencode and all(splice.can_passthrough(infos[0], i) for i in infos[1:])
-    for note in conform_notes(infos):
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    infos = []
+    for clip in req.clips:
+        infos.append(probe.probe(ff, clip))
+        progress("probing", len(infos), len(req.clips))
+    fmt = target_format(req, infos[0])
+    passthrough = (not req.reencode and fmt == encode.VideoFormat.of(infos[0])
+                   and all(splice.can_passthrough(infos[0], i) for i in infos[1:]))
+    for note in conform_notes(infos, fmt):
         log(note)
-    log(_path_note(infos, passthrough, req.reencode, req.spec.frames))
+    log(_path_note(infos[0], passthrough, req.reencode, req.spec.frames))
     if req.spec.method == "vae" and model is None:
         from vae_transition.weights import load_model
 
         model = load_model(device=tensors.pick_device())
     adapting = req.spec.method == "vae" and req.spec.adapt_steps > 0
     pairs = cut_frames(ff, infos, (fmt.width, fmt.height), CONTEXT if adapting else 1)
+    timings["probe_and_read"] = time.perf_counter() - start
+    job = _cut_job(req, ff, fmt, passthrough, model, log)
+    plan, results = _produce(req, infos, pairs, job, out_abs, timings, progress)
+    previews = write_previews(ff, out_abs, plan_cuts(plan)) if req.preview else ()
+    return JoinResult(out_abs, passthrough, plan.total_frames, plan_cuts(plan), fmt.fps,
+                      fmt.width, fmt.height, plan.has_audio, timings, tuple(results), previews)
+
+
+def _cut_job(req: JoinRequest, ff, fmt, passthrough: bool, model, log) -> CutJob:
+    from vae_transition.adapt import cache_dir
+
+    cache = str(cache_dir() / "segments") if req.cache else None
+    digest = model_digest(model) if req.cache else ""
+    return CutJob(ff, fmt, passthrough, "", model, digest, cache, req.score, log)
+
+
+def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progress):
+    """Make the transitions and splice them in, inside a work folder that is always removed."""
     out_tmp = _tmp_name(out_abs)
     workdir = tempfile.mkdtemp(prefix="vae-transition-")
     try:
-        segments = encode_transitions(ff, pairs, req.spec, fmt, passthrough, workdir, model, log)
-        plan = build_plan(infos, segments, req.spec, fmt, passthrough, out_tmp, muxer)
-        splice.splice(ff, plan)
+        t0 = time.perf_counter()
+        job = replace(job, workdir=workdir)
+        results = run_cuts(plan_cuts_of(req, pairs), job, req.jobs,
+                           lambda done, total: progress("transitions", done, total))
+        t1 = time.perf_counter()
+        plan = build_plan(infos, results, job.fmt, job.passthrough, out_tmp,
+                          splice.muxer_for(out_abs))
+        progress("splicing", 0, 1)
+        splice.splice(job.ff, plan)
         os.replace(out_tmp, out_abs)
+        progress("splicing", 1, 1)
+        timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if os.path.exists(out_tmp):
             os.remove(out_tmp)
-    return JoinResult(out_abs, passthrough, plan.total_frames, plan_cuts(plan), fmt.fps,
-                      fmt.width, fmt.height, plan.has_audio)
+    return plan, results
 
 
-def _path_note(infos, passthrough: bool, forced: bool, n: int) -> str:
-    a = infos[0]
+def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
+    """OUT.cutNN.png (contact sheet) and OUT.cutNN.gif for every transition, read from OUT."""
+    from vae_transition import preview
+
+    joined = probe.probe(ff, out_abs)
+    stem = os.path.splitext(out_abs)[0]
+    written = []
+    for k, (first, last) in enumerate(cuts, 1):
+        seq = list(frames.iter_frames(ff, joined, start=first - 1, count=last - first + 3))
+        written.append(preview.write_png(f"{stem}.cut{k:02d}.png", preview.transition_sheet(seq)))
+        written.append(preview.write_gif(ff, out_abs, first - 1, last + 1, f"{stem}.cut{k:02d}.gif"))
+    return tuple(written)
+
+
+def _path_note(a: probe.ClipInfo, passthrough: bool, forced: bool, n: int) -> str:
     if passthrough:
         return (f"pass-through: clips are stream-copied ({a.codec} {a.pix_fmt} {a.width}x{a.height}"
                 f" @ {_fps(a.fps)}); only the {n}-frame transitions are encoded")
-    why = "--reencode" if forced else "the clips differ in codec, size, pixel format or frame rate"
+    why = ("--reencode" if forced else
+           "the clips differ in codec, size, pixel format or frame rate, or are conformed")
     return f"re-encode: everything is encoded once at high quality ({why})"
