@@ -167,13 +167,15 @@ def parse_fps(value: str | None):
 @click.option("--no-cache", is_flag=True, help="Recompute every transition (no segment cache).")
 @click.option("--preview", is_flag=True, help="Also write OUT.cutNN.png and OUT.cutNN.gif per transition.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--timeline", "timelines", default=None, metavar="FORMATS",
+              help="Also write editor timelines beside OUTPUT: otio,fcp7,fcpxml,edl.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--reencode", is_flag=True, help="Re-encode everything instead of stream-copying the clips.")
 @ffmpeg_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes or progress on stderr.")
 @user_errors
 def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, model_path, size,
-         fps, jobs, no_cache, preview, as_json, overwrite, reencode, ffmpeg_path, quiet):
+         fps, jobs, no_cache, preview, as_json, timelines, overwrite, reencode, ffmpeg_path, quiet):
     """Join CLIPS (two or more) with a transition at every cut.
 
     \b
@@ -193,7 +195,7 @@ def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps,
     request = JoinRequest(clips, output, spec, overwrite=overwrite, reencode=reencode,
                           cut_frames=cut_frames, size=parse_size(size), fps=parse_fps(fps),
                           jobs=jobs or os.cpu_count() or 1, cache=not no_cache, score=as_json,
-                          preview=preview)
+                          preview=preview, timelines=_timeline_formats(timelines))
     bar = TerminalProgress(not quiet)
     log = (lambda s: None) if quiet else bar.note
     try:
@@ -203,7 +205,17 @@ def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps,
     log(f"wrote {result.total_frames} frames ({result.width}x{result.height}, "
         f"{'with' if result.has_audio else 'no'} audio), transitions at frames "
         + ", ".join(f"{a}-{b}" for a, b in result.cuts))
+    for path in (*result.previews, *result.timeline_files):
+        log(f"wrote {path}")
     click.echo(_summary_json(result, spec) if as_json else result.out)
+
+
+def _timeline_formats(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    from vae_transition.timeline import parse_formats
+
+    return tuple(parse_formats(value))
 
 
 def _clip_args(clips, list_file):
@@ -231,7 +243,7 @@ def _summary_json(result, spec) -> str:
         "height": result.height, "fps": str(result.fps), "audio": result.has_audio,
         "passthrough": result.passthrough, "method": spec.method, "path": spec.path,
         "timings": {k: round(v, 3) for k, v in result.timings.items()}, "cuts": cuts,
-        "previews": list(result.previews)}, indent=2)
+        "previews": list(result.previews), "timelines": list(result.timeline_files)}, indent=2)
 
 
 @cli.command()
@@ -346,6 +358,10 @@ def train(out, steps, seed):
     summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
     click.echo(f"wrote {out}: {summary}")
 
+
+from vae_transition.cli_export import export  # noqa: E402  (it imports helpers from here)
+
+cli.add_command(export)
 
 if __name__ == "__main__":
     main()

@@ -331,7 +331,7 @@ def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrit
 
 
 def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
-                   formats: Iterable[str], transition_frames: int) -> list[str]:
+                   formats: Iterable[str]) -> list[str]:
     """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
     joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order."""
     from ffmpeg_scripts.frames import iter_frames
@@ -341,8 +341,9 @@ def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str],
     spec = ExportSpec("prores", overwrite=True)
     results = []
     for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
-        frames = iter_frames(ff, probe(ff, seg))
-        results.append(export_frames(ff, frames, spec, path, infos[0], transition_frames))
+        seg_info = probe(ff, seg)  # each cut may have its own length (join --from)
+        results.append(export_frames(ff, iter_frames(ff, seg_info), spec, path, infos[0],
+                                     seg_info.frame_count))
     stem = os.path.splitext(out_abs)[0]
     tl = build_timeline(os.path.basename(stem), infos, results,
                         [clip_timecode(ff, i) for i in infos])

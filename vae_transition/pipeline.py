@@ -42,6 +42,7 @@ class JoinRequest:
     cache: bool = True              # reuse segments of unchanged cuts (see cuts.py)
     score: bool = False             # measure each transition (metrics.py)
     preview: bool = False           # write a contact sheet and a GIF of each transition
+    timelines: tuple[str, ...] = ()  # editor timelines to write beside OUT (timeline.py formats)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class JoinResult:
     timings: dict = field(default_factory=dict)      # stage -> seconds
     cut_results: tuple = ()                          # cuts.CutResult per cut
     previews: tuple[str, ...] = ()                   # files written by --preview
+    timeline_files: tuple[str, ...] = ()             # segments + timelines from --timeline
 
 
 def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
@@ -183,6 +185,10 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
          model=None, progress: Progress = lambda stage, done, total: None) -> JoinResult:
     """Join req.clips into req.out. The output appears whole or not at all."""
     out_abs = check_paths(req.clips, req.out, req.overwrite)
+    if req.timelines:
+        from vae_transition import export
+
+        export.check_join_exports(out_abs, len(req.clips) - 1, req.timelines, req.overwrite)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     infos = []
@@ -203,10 +209,11 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
     pairs = cut_frames(ff, infos, (fmt.width, fmt.height), CONTEXT if adapting else 1)
     timings["probe_and_read"] = time.perf_counter() - start
     job = _cut_job(req, ff, fmt, passthrough, model, log)
-    plan, results = _produce(req, infos, pairs, job, out_abs, timings, progress)
+    plan, results, written = _produce(req, infos, pairs, job, out_abs, timings, progress)
     previews = write_previews(ff, out_abs, plan_cuts(plan)) if req.preview else ()
     return JoinResult(out_abs, passthrough, plan.total_frames, plan_cuts(plan), fmt.fps,
-                      fmt.width, fmt.height, plan.has_audio, timings, tuple(results), previews)
+                      fmt.width, fmt.height, plan.has_audio, timings, tuple(results), previews,
+                      tuple(written))
 
 
 def _cut_job(req: JoinRequest, ff, fmt, passthrough: bool, model, log) -> CutJob:
@@ -234,11 +241,20 @@ def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progre
         os.replace(out_tmp, out_abs)
         progress("splicing", 1, 1)
         timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
+        written = _timelines(job.ff, req, infos, results, out_abs) if req.timelines else []
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if os.path.exists(out_tmp):
             os.remove(out_tmp)
-    return plan, results
+    return plan, results, written
+
+
+def _timelines(ff, req: JoinRequest, infos, results, out_abs: str) -> list[str]:
+    """Export each transition segment as ProRes beside OUT and write the editor timelines."""
+    from vae_transition import export
+
+    segments = [r.segment for r in results]
+    return export.join_timelines(ff, infos, segments, out_abs, req.timelines)
 
 
 def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
