@@ -1,0 +1,146 @@
+"""Speed and memory benchmark: join against ffmpeg's own xfade, and how cost scales.
+
+    python bench/speed.py            # -> bench/results/speed.md
+
+Every number comes from one run on this machine, and the goals are ratios, so a busy or a fast
+machine moves both sides. Each join runs the real CLI in a fresh process (import time included),
+with --adapt-steps 0 and --no-cache unless the row says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
+from ffmpeg_scripts.process import run  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule=110",
+           "life=mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00", "testsrc", "gradients")
+
+
+def make_clip(ff, out: str, seconds: float, size=(1280, 768), source="testsrc2", fps=24,
+              audio=False) -> str:
+    """An H.264 clip like a generated one (yuv420p, 24 fps); optional AAC tone."""
+    w, h = size
+    args = ff.base() + ["-f", "lavfi", "-i", f"{source}:size={w}x{h}:rate={fps}"]
+    if audio:
+        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    args += ["-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", str(int(seconds * fps)),
+             "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
+    args += ["-c:a", "aac", "-shortest"] if audio else []
+    run(args + ["-f", "mp4", "-y", out])
+    return out
+
+
+def timed(cmd: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS of the process in MB, peak RSS of its largest child in MB)."""
+    probe = ("import resource, subprocess, sys; p = subprocess.run(sys.argv[1:]); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+             "sys.exit(p.returncode)")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", probe, *cmd], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+    largest = int(proc.stderr.strip().splitlines()[-1]) // 1024
+    return seconds, largest, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+
+
+def join_cmd(clips: list[str], out: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "vae_transition", "join", *clips, "-o", out, "--overwrite",
+            "--adapt-steps", "0", "--no-cache", "-q", *extra]
+
+
+def xfade_cmd(ff, a: str, b: str, out: str, seconds_a: float) -> list[str]:
+    """ffmpeg's 1 s crossfade with a full libx264 re-encode at our re-encode quality."""
+    graph = f"[0:v][1:v]xfade=transition=fade:duration=1:offset={seconds_a - 1}[v]"
+    return ff.base() + ["-i", a, "-i", b, "-filter_complex", graph, "-map", "[v]",
+                        "-c:v", "libx264", "-crf", "16", "-preset", "medium", "-y", out]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def pair(ff, folder: str, seconds: float, size=(1280, 768)) -> list[str]:
+    tag = f"{size[0]}x{size[1]}-{seconds:g}s"
+    return [make_clip(ff, os.path.join(folder, f"a-{tag}.mp4"), seconds, size, "testsrc2"),
+            make_clip(ff, os.path.join(folder, f"b-{tag}.mp4"), seconds, size, "mandelbrot")]
+
+
+def bench(ff, folder: str) -> list[tuple[str, str, str]]:
+    """(measurement, value, goal) rows; prints each as it is measured."""
+    rows = []
+
+    def row(name, value, goal=""):
+        rows.append((name, value, goal))
+        print(f"{name}: {value} {goal}", flush=True)
+
+    out = os.path.join(folder, "out.mp4")
+    p10 = pair(ff, folder, 10)
+    t_join, _, _ = timed(join_cmd(p10, out))
+    t_xfade, _, _ = timed(xfade_cmd(ff, *p10, os.path.join(folder, "xfade.mp4"), 10))
+    row("join 2x10 s, 24 frames / ffmpeg xfade + libx264 re-encode",
+        f"{t_join:.1f} s / {t_xfade:.1f} s = {t_join / t_xfade:.2f}x", "goal <= 0.2x")
+    t4, _, _ = timed(join_cmd(pair(ff, folder, 4), out))
+    t16, _, _ = timed(join_cmd(pair(ff, folder, 16), out))
+    row("join with 16 s clips / with 4 s clips", f"{t16:.1f} s / {t4:.1f} s = {t16 / t4:.2f}",
+        "goal <= 1.3")
+    chain = [make_clip(ff, os.path.join(folder, f"c{i}.mp4"), 4, source=SOURCES[i],
+                       audio=i % 2 == 0) for i in range(8)]
+    t_chain, _, _ = timed(join_cmd(chain, out))
+    row("chain of 8 clips (7 cuts, --jobs = cores) / 8 x one join",
+        f"{t_chain:.1f} s / {8 * t4:.1f} s = {t_chain / (8 * t4):.2f}", "goal < 1")
+    t_adapt0, _, _ = timed(join_cmd(pair(ff, folder, 4), out))
+    t_adapt, _, _ = timed(join_cmd(pair(ff, folder, 4), out, "--adapt-steps", "40"))
+    row("per-pair adaptation at the default (40 steps)", f"{t_adapt - t_adapt0:.1f} s",
+        "goal <= 30 s")
+    _, rss, child = timed(join_cmd(pair(ff, folder, 10), out, "--reencode"))
+    row("peak memory, join 1280x768 (python / largest ffmpeg)", f"{rss} MB / {child} MB",
+        "goal <= 2048 MB")
+    _, rss4k, child4k = timed(join_cmd(pair(ff, folder, 2, (3840, 2160)), out, "--reencode"))
+    row("peak memory, join 3840x2160 (python / largest ffmpeg)", f"{rss4k} MB / {child4k} MB",
+        "goal <= 4096 MB")
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=RESULTS)
+    args = parser.parse_args(argv)
+    ff = find_ffmpeg()
+    with tempfile.TemporaryDirectory() as folder:
+        rows = bench(ff, folder)
+    table = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in rows)
+    text = (f"# Speed and memory\n\nMachine: {machine()}; ffmpeg {ff.version} ({ff.source}).\n"
+            "Clips: H.264 1280x768 24 fps made with lavfi; every join runs the CLI in a fresh "
+            "process (imports included), `--adapt-steps 0 --no-cache` unless the row says "
+            "otherwise. One run; compare the ratios, not the seconds.\n\n"
+            "| measurement | value | goal |\n|---|---|---|\n" + table + "\n")
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "speed.md")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
