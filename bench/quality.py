@@ -22,10 +22,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from ffmpeg_scripts import frames, probe  # noqa: E402
+from ffmpeg_scripts import probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
-from vae_transition import preview  # noqa: E402
+from vae_transition import pipeline, preview  # noqa: E402
 from vae_transition.demo import FPS, pan_clip_args  # noqa: E402
 from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.transition import TransitionSpec, make_transition  # noqa: E402
@@ -65,8 +65,9 @@ PAIRS = (
          Source("astronaut", direction=-1), (432, 768)),
 )
 
-METHODS = (("crossfade", "lerp"), ("flow", "lerp"), ("vae", "lerp"), ("vae", "slerp"),
-           ("vae", "ease"))
+# (method, path, adapt steps); None: the default
+METHODS = (("crossfade", "lerp", 0), ("flow", "lerp", 0), ("vae", "lerp", None),
+           ("vae", "lerp", 0), ("vae", "slerp", None), ("vae", "ease", None))
 
 
 def photo(name: str) -> np.ndarray:
@@ -92,27 +93,29 @@ def make_clip(ff, src: Source, size, out: str) -> str:
         os.remove(png)
     else:
         w, h = size
-        run(ff.base() + ["-f", "lavfi", "-i", f"{src.lavfi}:size={w}x{h}:rate={FPS}",
+        sep = ":" if "=" in src.lavfi else "="  # options follow the source's own, or start them
+        run(ff.base() + ["-f", "lavfi", "-i", f"{src.lavfi}{sep}size={w}x{h}:rate={FPS}",
                          "-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", "24",
                          "-c:v", "libx264", "-crf", "18", "-f", "mp4", "-y", out])
     return out
 
 
-def cut_pair(ff, pair: Pair, workdir: str) -> tuple[np.ndarray, np.ndarray]:
-    """A's last frame and B's first, read back from real clips."""
+def cut_pair(ff, pair: Pair, workdir: str):
+    """(A's last frames, B's first frames) read back from real clips, as join reads them."""
     a = make_clip(ff, pair.a, pair.size, os.path.join(workdir, "a.mp4"))
     b = make_clip(ff, pair.b, pair.size, os.path.join(workdir, "b.mp4"))
-    return (frames.last_frames(ff, probe.probe(ff, a), 1)[0],
-            frames.first_frames(ff, probe.probe(ff, b), 1)[0])
+    infos = [probe.probe(ff, a), probe.probe(ff, b)]
+    return pipeline.cut_frames(ff, infos, pair.size, pipeline.CONTEXT)[0]
 
 
-def run_method(a_last, b_first, method: str, path: str, n: int, model, seed: int):
-    """(frames, seconds) for one method on one pair."""
-    spec = TransitionSpec(frames=n, method=method, path=path, seed=seed)
+def run_method(tail, head, method: str, path: str, n: int, model, seed: int, adapt: int):
+    """(frames, seconds to make them, seconds of adaptation) for one method on one pair."""
+    spec = TransitionSpec(frames=n, method=method, path=path, seed=seed, adapt_steps=adapt)
     start = time.perf_counter()
-    out = list(make_transition(a_last, b_first, spec, model if method == "vae" else None))
-    return out, time.perf_counter() - start
-
+    tuned = pipeline.pair_model(model if method == "vae" else None, tail, head, spec, lambda s: None)
+    adapt_s = time.perf_counter() - start if tuned is not model else 0.0
+    out = list(make_transition(tail[-1], head[0], spec, tuned))
+    return out, time.perf_counter() - start - adapt_s, adapt_s
 
 def fmt_row(pair: str, method: str, scores, seconds: float, adapt: float | None) -> str:
     met = scores.meets_goals()
@@ -122,22 +125,21 @@ def fmt_row(pair: str, method: str, scores, seconds: float, adapt: float | None)
 
 
 def bench_pair(ff, pair: Pair, index: int, args, model) -> list[str]:
-    """Rows of the table for one pair; writes its contact sheet."""
+    """Rows of the table for one pair; writes its contact sheet (crossfade, flow, vae)."""
     with tempfile.TemporaryDirectory() as workdir:
-        a_last, b_first = cut_pair(ff, pair, workdir)
+        tail, head = cut_pair(ff, pair, workdir)
     rows, sheets = [], []
-    for method, path in METHODS:
-        adapt = None
-        out, seconds = run_method(a_last, b_first, method, path, args.frames, model, args.seed)
-        scores = score_transition(a_last, out, b_first)
-        label = method if method != "vae" else f"vae --path {path}"
-        rows.append(fmt_row(pair.name, label, scores, seconds, adapt))
+    for method, path, adapt in METHODS:
+        steps = TransitionSpec().adapt_steps if adapt is None else adapt
+        out, seconds, adapt_s = run_method(tail, head, method, path, args.frames, model,
+                                           args.seed, steps)
+        scores = score_transition(tail[-1], out, head[0])
+        label = method if method != "vae" else f"vae --path {path} --adapt-steps {steps}"
+        rows.append(fmt_row(pair.name, label, scores, seconds, adapt_s if method == "vae" else None))
         print(rows[-1], flush=True)
-        if path == "lerp":
-            seq = [a_last, *out, b_first]
-            sheets.append(preview.transition_sheet(seq, count=7, cols=7))
-    sheet = os.path.join(args.out, f"pair{index}.png")
-    preview.write_png(sheet, preview.stack_rows(sheets))
+        if path == "lerp" and (method != "vae" or adapt is None):
+            sheets.append(preview.transition_sheet([tail[-1], *out, head[0]], count=7, cols=7))
+    preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows
 
 
@@ -152,6 +154,10 @@ def main(argv=None) -> int:
     os.makedirs(args.out, exist_ok=True)
     from vae_transition.weights import load_model
 
+    from vae_transition.adapt import CACHE_ENV
+
+    # a fresh adaptation cache: the times measured are real fine-tuning, not cache hits
+    os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="vae-transition-bench-")
     ff, model = find_ffmpeg(), load_model(args.model)
     chosen = args.pairs if args.pairs else range(len(PAIRS))
     header = ("| pair | method | splice ratio | pacing | dissolve fit | mid sharpness | "

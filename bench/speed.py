@@ -32,7 +32,8 @@ def make_clip(ff, out: str, seconds: float, size=(1280, 768), source="testsrc2",
               audio=False) -> str:
     """An H.264 clip like a generated one (yuv420p, 24 fps); optional AAC tone."""
     w, h = size
-    args = ff.base() + ["-f", "lavfi", "-i", f"{source}:size={w}x{h}:rate={fps}"]
+    sep = ":" if "=" in source else "="  # options follow the source's own, or start them
+    args = ff.base() + ["-f", "lavfi", "-i", f"{source}{sep}size={w}x{h}:rate={fps}"]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
     args += ["-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", str(int(seconds * fps)),
