@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 import pytest
 
+import vae_transition  # noqa: F401  (first: sets torch's OpenMP wait policy before torch loads)
 from ffmpeg_scripts.locate import FFmpegBinary, find_ffmpeg
 from ffmpeg_scripts.probe import input_url
 from ffmpeg_scripts.process import run, run_capture

@@ -229,7 +229,7 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
                         64, 48, Fraction(24), segments[-1])
     out = str(tmp_path / "joined.mp4")
     ex.check_join_exports(out, 2, ["otio", "edl"], overwrite=False)
-    written = ex.join_timelines(ff, infos, segments, out, ["otio", "edl"], 4)
+    written = ex.join_timelines(ff, infos, segments, out, ["otio", "edl"])
     assert [os.path.basename(p) for p in written] == ["joined.t01.mov", "joined.t02.mov",
                                                       "joined.otio", "joined.edl"]
     for path, fmt in zip(written[2:], ("otio", "edl")):
