@@ -59,7 +59,7 @@ def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
     import torch
 
     from vae_transition.dataset import CropSampler, Image
-    from vae_transition.train import loss_terms
+    from vae_transition.train import train_step
 
     torch.manual_seed(seed)
     tuned = copy.deepcopy(model).train()
@@ -70,12 +70,7 @@ def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
     opt = torch.optim.Adam(tuned.parameters(), lr=cfg.lr)
     for _ in range(cfg.steps):
         x = sampler.batch(cfg.batch_size).to(device)
-        recon, post = tuned(x, generator=noise)
-        terms = loss_terms(x, recon, post.kl())
-        loss = terms["l1"] + cfg.edge_weight * terms["edge"] + cfg.kl_weight * terms["kl"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        train_step(tuned, opt, x, noise, cfg.edge_weight, cfg.kl_weight)
     return tuned.eval()
 
 

@@ -340,13 +340,15 @@ def info(ffmpeg_path):
               type=click.Path(dir_okay=False), help="Where to write the weights (+ .json config).")
 @click.option("--steps", default=None, type=click.IntRange(1), help="Training steps (default: TrainConfig's).")
 @click.option("--seed", default=None, type=int, help="Random seed (default: TrainConfig's).")
+@click.option("--threads", default=None, type=click.IntRange(1),
+              help="torch CPU threads (default: TrainConfig's).")
 @user_errors
-def train(out, steps, seed):
+def train(out, steps, seed, threads):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
     \b
     Example (reproduces the shipped weights):
-      vae-transition train --out models/vae.safetensors
+      vae-transition train --out models/vae.safetensors --steps 2400 --threads 1
     """
     import dataclasses
     from pathlib import Path
@@ -354,7 +356,8 @@ def train(out, steps, seed):
     from vae_transition.train import TrainConfig, train_main
 
     cfg = TrainConfig()
-    overrides = {k: v for k, v in (("steps", steps), ("seed", seed)) if v is not None}
+    overrides = {k: v for k, v in (("steps", steps), ("seed", seed), ("threads", threads))
+                 if v is not None}
     summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
     click.echo(f"wrote {out}: {summary}")
 

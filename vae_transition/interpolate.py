@@ -35,8 +35,14 @@ def blend_weights(n: int, path: str = "lerp") -> np.ndarray:
     return ease(t) if path == "ease" else t
 
 
-def schedule(za, zb, *, smooth: float = 1.5, noise: float = 0.5, seed: int = 0) -> np.ndarray:
-    """(h, w) moment tau in [0, 1] each latent position starts to travel; uniform distribution."""
+def schedule(za, zb, *, mass: np.ndarray | None = None, smooth: float = 1.5, noise: float = 0.5,
+             seed: int = 0) -> np.ndarray:
+    """(h, w) moment tau in [0, 1] at which each latent position starts to travel.
+
+    Order: where the latents differ most goes first (smoothed, plus seeded low-frequency noise).
+    Spacing: by `mass` (h, w) >= 0, each position's share of the visible change (uniform if
+    None), so the change that starts per unit of time is constant.
+    """
     import cv2
 
     diff = (zb - za).float().cpu().numpy()            # (C, h, w)
@@ -48,12 +54,20 @@ def schedule(za, zb, *, smooth: float = 1.5, noise: float = 0.5, seed: int = 0) 
     field = field + noise * cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
     if smooth > 0:
         field = cv2.GaussianBlur(field.astype(np.float32), (0, 0), smooth)
-    # rank-equalise: tau is uniform on [0, 1], so the moving share is the same at every step;
-    # the most different regions go first
     order = np.argsort(-field, axis=None, kind="stable")
+    m = _mass(mass, field.size)[order]
+    start = np.cumsum(m) - m                            # change started before each position
     tau = np.empty(field.size, dtype=np.float32)
-    tau[order] = np.linspace(0.0, 1.0, field.size, dtype=np.float32)
+    tau[order] = start / max(float(start[-1]), 1e-12)
     return tau.reshape(h, w)
+
+
+def _mass(mass: np.ndarray | None, size: int) -> np.ndarray:
+    """Flattened non-negative weights; a floor keeps unchanged areas from being skipped at once."""
+    if mass is None:
+        return np.ones(size, dtype=np.float64)
+    m = np.asarray(mass, dtype=np.float64).ravel()
+    return np.maximum(m, 0.05 * m.mean() + 1e-12)
 
 
 def local_weights(tau: np.ndarray, t: float, softness: float) -> np.ndarray:
@@ -62,17 +76,20 @@ def local_weights(tau: np.ndarray, t: float, softness: float) -> np.ndarray:
     return ease(np.clip((t - start) / softness, 0.0, 1.0)).astype(np.float32)
 
 
-def schedule_times(progress: np.ndarray, softness: float) -> np.ndarray:
-    """Global times at which the picture's mean share of B equals `progress` (each in [0, 1]).
+def schedule_times(progress: np.ndarray, softness: float, tau: np.ndarray | None = None,
+                   mass: np.ndarray | None = None) -> np.ndarray:
+    """Global times at which the picture's change is `progress` (each in [0, 1]) done.
 
-    Regions start uniformly over [0, 1 - softness] and travel for `softness`, so at a plain
-    global time the share on the move ramps up and down; sampling times by the inverse of the
-    mean progress makes every step move the same amount of picture (even pacing).
+    Regions start over [0, 1 - softness] and travel for `softness`, so at a plain global time
+    the change under way ramps up and down; sampling times by the inverse of the (mass-weighted)
+    mean progress makes every step carry the same amount of change (even pacing).
     """
-    tau = np.linspace(0.0, 1.0, 2001, dtype=np.float32)
-    grid = np.linspace(0.0, 1.0, 2001)
-    mean = np.array([local_weights(tau, float(t), softness).mean() for t in grid])
-    return np.interp(progress, mean, grid)
+    if tau is None:
+        tau = np.linspace(0.0, 1.0, 2001, dtype=np.float32)
+    m = _mass(mass, tau.size).reshape(tau.shape)
+    grid = np.linspace(0.0, 1.0, 1001)
+    done = np.array([(local_weights(tau, float(t), softness) * m).sum() for t in grid]) / m.sum()
+    return np.interp(progress, done, grid)
 
 
 def mix(za, zb, weights: np.ndarray):

@@ -39,13 +39,22 @@ def latent_frames(model, a_small, b_small, n: int, path: str, cfg: MorphConfig, 
 
     with torch.inference_mode():
         z = model.encode(tensors.frames_to_tensor([a_small, b_small], model_device(model))).mode()
-        tau = schedule(z[0], z[1], smooth=cfg.smooth, noise=cfg.noise, seed=seed)
-        times = schedule_times(blend_weights(n, path), cfg.softness)
+        mass = change_mass(a_small, b_small, tuple(z.shape[-2:]))
+        tau = schedule(z[0], z[1], mass=mass, smooth=cfg.smooth, noise=cfg.noise, seed=seed)
+        times = schedule_times(blend_weights(n, path), cfg.softness, tau, mass)
         maps = [local_weights(tau, float(t), cfg.softness) for t in times]
         step = slerp_mix if path == "slerp" else mix
         zs = torch.stack([z[0]] + [step(z[0], z[1], m) for m in maps] + [z[1]])
         decoded = torch.cat([model.decode(c) for c in zs.split(8)])  # batches: flat memory
     return decoded.float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy(), maps
+
+
+def change_mass(a_small: np.ndarray, b_small: np.ndarray, latent_hw: tuple[int, int]) -> np.ndarray:
+    """(h, w) mean |luma(B) - luma(A)| over each latent cell: how much change it carries."""
+    from vae_transition.metrics import luma
+
+    diff = np.abs(luma(b_small) - luma(a_small)).astype(np.float32)
+    return tensors.resize(diff, (latent_hw[1], latent_hw[0]))
 
 
 def model_device(model):

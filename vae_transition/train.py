@@ -54,6 +54,19 @@ def loss_terms(x: torch.Tensor, recon: torch.Tensor, kl: torch.Tensor) -> dict[s
     }
 
 
+def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_weight: float,
+               kl_weight: float):
+    """One optimiser step on batch x (B, 3, H, W) in [0, 1]; returns (loss, terms, posterior)."""
+    recon, post = model(x, generator=noise)
+    terms = loss_terms(x, recon, post.kl())
+    loss = terms["l1"] + edge_weight * terms["edge"] + kl_weight * terms["kl"]
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    return loss, terms, post
+
+
 def lr_at(step: int, cfg: TrainConfig) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
@@ -77,13 +90,7 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         x = sampler.batch(cfg.batch_size).to(device)
-        recon, post = model(x, generator=noise)
-        terms = loss_terms(x, recon, post.kl())
-        loss = terms["l1"] + cfg.edge_weight * terms["edge"] + cfg.kl_weight * terms["kl"]
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        loss, terms, post = train_step(model, opt, x, noise, cfg.edge_weight, cfg.kl_weight)
         for k, v in {"loss": loss, **terms, "std": post.std.mean()}.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach())
         if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
