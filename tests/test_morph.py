@@ -1,0 +1,66 @@
+"""The VAE morph: shape, determinism, exact endpoints, and the quality goals with real weights."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from vae_transition import tensors
+from vae_transition.metrics import score_transition
+from vae_transition.model import VAE, VAEConfig
+from vae_transition.morph import MorphConfig, vae_morph
+from vae_transition.weights import shipped_weights_path
+
+
+def photos(size=(200, 120)):
+    from skimage import data
+
+    return [tensors.resize(p, size) for p in (data.coffee(), data.chelsea())]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return VAE(VAEConfig(base_channels=8, latent_channels=4)).eval()
+
+
+def test_frames_have_the_clip_size_and_a_seeded_schedule(tiny):
+    a, b = photos((75, 41))  # odd sizes: the model works at its own size, frames come out at ours
+    cfg = MorphConfig(long_side=64)
+    out = list(vae_morph(tiny, a, b, 5, cfg=cfg, seed=1))
+    assert len(out) == 5 and all(f.shape == (41, 75, 3) and f.dtype == np.uint8 for f in out)
+    again = list(vae_morph(tiny, a, b, 5, cfg=cfg, seed=1))
+    other = list(vae_morph(tiny, a, b, 5, cfg=cfg, seed=2))
+    assert all(np.array_equal(x, y) for x, y in zip(out, again))
+    assert not all(np.array_equal(x, y) for x, y in zip(out, other))
+
+
+def test_endpoints_are_exact(tiny):
+    """Very close to t = 0 the morph is A itself, close to t = 1 it is B (residual correction)."""
+    a, b = photos()
+    out = list(vae_morph(tiny, a, b, 99, cfg=MorphConfig(long_side=64)))
+    assert np.abs(out[0].astype(int) - a).mean() < 1.0
+    assert np.abs(out[-1].astype(int) - b).mean() < 1.0
+
+
+@pytest.mark.skipif(not shipped_weights_path().is_file(), reason="no shipped weights")
+def test_shipped_model_meets_the_quality_goals():
+    from vae_transition.weights import load_model
+
+    a, b = photos((320, 192))
+    out = list(vae_morph(load_model(), a, b, 24))
+    scores = score_transition(a, out, b)
+    assert all(scores.meets_goals().values()), scores
+    crossfade = score_transition(a, [((1 - t) * a + t * b).round().astype(np.uint8)
+                                     for t in np.arange(1, 25) / 25], b)
+    assert crossfade.dissolve_fit > 0.95 and crossfade.mid_sharpness < 0.6
+
+
+def test_train_command_writes_loadable_weights(tmp_path):
+    from vae_transition.cli import cli
+    from vae_transition.weights import load_model
+
+    out = tmp_path / "m.safetensors"
+    result = CliRunner().invoke(cli, ["train", "--steps", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_model(out).cfg.downsample == 8
