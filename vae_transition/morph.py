@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vae_transition import tensors
-from vae_transition.interpolate import (blend_weights, local_weights, mix, schedule,
+from vae_transition.interpolate import (blend_weights, ease, local_weights, mix, schedule,
                                         schedule_times, slerp_mix)
 
 
@@ -26,27 +26,98 @@ from vae_transition.interpolate import (blend_weights, local_weights, mix, sched
 class MorphConfig:
     """How the morph travels through latent space."""
 
-    softness: float = 0.35   # share of the transition each region spends travelling, in (0, 1]
+    softness: float = 0.25   # share of the transition each region spends travelling, in (0, 1]
     smooth: float = 1.5      # blur of the schedule field, in latent pixels (larger: bigger regions)
-    noise: float = 0.5       # weight of seeded low-frequency noise in the schedule field, >= 0
+    noise: float = 2.0       # weight of seeded low-frequency noise in the schedule field, >= 0
+    detail: float = 0.15     # share of a region's travel over which its fine detail switches
+                             # from A's to B's (1: as linear as the latents, a local dissolve)
+    probes: int = 4          # candidate times per output frame for measuring the pace, >= 1
+    pace_side: int = 640     # long side (px, capped at the clip's) the pace is measured at: large
+                             # enough that clipping of fine detail shows as it will in the output
     long_side: int = 256     # the model's working size (px, long side)
 
 
-def latent_frames(model, a_small, b_small, n: int, path: str, cfg: MorphConfig, seed: int):
-    """(decoded (N + 2, h, w, 3) in [0, 1], weights (N, h', w')): A's and B's reconstructions
-    first and last, the N morph frames between, and each frame's latent weight map."""
+@dataclass(frozen=True)
+class LatentPath:
+    """The two encoded endpoints and the schedule that moves between them."""
+
+    za: object               # (C, h, w) latent of A (posterior mode)
+    zb: object               # (C, h, w) latent of B
+    tau: np.ndarray          # (h, w) start moment of each latent position, in [0, 1]
+    softness: float
+    slerp: bool
+
+    def weights(self, t: float) -> np.ndarray:
+        """(h, w) B's share of each latent position at global time t in [0, 1]."""
+        return local_weights(self.tau, t, self.softness)
+
+    def latents(self, times) -> object:
+        """(T, C, h, w) latents at global times."""
+        import torch
+
+        step = slerp_mix if self.slerp else mix
+        return torch.stack([step(self.za, self.zb, self.weights(float(t))) for t in times])
+
+
+def detail_weights(w: np.ndarray, detail: float) -> np.ndarray:
+    """B's share of the fine detail: switches over the middle `detail` of a region's travel."""
+    if detail >= 1.0:
+        return w
+    return ease(np.clip((w - 0.5) / max(detail, 1e-3) + 0.5, 0.0, 1.0)).astype(np.float32)
+
+
+def encode_path(model, a_small, b_small, path: str, cfg: MorphConfig, seed: int) -> LatentPath:
     import torch
 
     with torch.inference_mode():
         z = model.encode(tensors.frames_to_tensor([a_small, b_small], model_device(model))).mode()
-        mass = change_mass(a_small, b_small, tuple(z.shape[-2:]))
-        tau = schedule(z[0], z[1], mass=mass, smooth=cfg.smooth, noise=cfg.noise, seed=seed)
-        times = schedule_times(blend_weights(n, path), cfg.softness, tau, mass)
-        maps = [local_weights(tau, float(t), cfg.softness) for t in times]
-        step = slerp_mix if path == "slerp" else mix
-        zs = torch.stack([z[0]] + [step(z[0], z[1], m) for m in maps] + [z[1]])
-        decoded = torch.cat([model.decode(c) for c in zs.split(8)])  # batches: flat memory
-    return decoded.float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy(), maps
+    mass = change_mass(a_small, b_small, tuple(z.shape[-2:]))
+    tau = schedule(z[0], z[1], mass=mass, smooth=cfg.smooth, noise=cfg.noise, seed=seed)
+    return LatentPath(z[0], z[1], tau, cfg.softness, path == "slerp")
+
+
+def decode(model, latents) -> np.ndarray:
+    """(T, C, h, w) latents -> (T, H, W, 3) float32 in [0, 1], decoded 8 at a time (flat memory)."""
+    import torch
+
+    with torch.inference_mode():
+        out = torch.cat([model.decode(c) for c in latents.split(8)])
+    return out.float().clamp(0, 1).permute(0, 2, 3, 1).cpu().numpy()
+
+
+class Corrector:
+    """Adds each endpoint's reconstruction error back, so settled regions are the real frames."""
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, rec_a: np.ndarray, rec_b: np.ndarray,
+                 detail: float):
+        self.size = (a.shape[1], a.shape[0])
+        self.res_a = tensors.to_float(a) - tensors.resize(rec_a, self.size)
+        self.res_b = tensors.to_float(b) - tensors.resize(rec_b, self.size)
+        self.detail = detail
+
+    def __call__(self, decoded: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """(h, w, 3) decode and (h', w') latent weights -> (H, W, 3) float frame at our size."""
+        wd = tensors.resize(detail_weights(w, self.detail), self.size)[..., None]
+        return tensors.resize(decoded, self.size) + (1.0 - wd) * self.res_a + wd * self.res_b
+
+
+def paced_times(model, lp: LatentPath, fix: Corrector, n: int, path: str, cfg: MorphConfig):
+    """Global times for the n frames so the visible change per step is even.
+
+    The decoder does not respond linearly to a moving latent, so the pace is measured: candidate
+    frames at working size, their mean |luma| change between neighbours, and the times that split
+    that curve (the path's arc length) into n + 1 equal parts (eased for path "ease").
+    """
+    from vae_transition.metrics import metric_luma
+
+    m = max(n * cfg.probes, 16)
+    cand = np.concatenate([[0.0], schedule_times(np.linspace(0, 1, m + 2)[1:-1], cfg.softness,
+                                                 lp.tau), [1.0]])
+    frames = decode(model, lp.latents(cand))
+    ys = [metric_luma(tensors.to_uint8(fix(f, lp.weights(t)))) for f, t in zip(frames, cand)]
+    steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])
+    arc = np.concatenate([[0.0], np.cumsum(steps)]) / max(steps.sum(), 1e-12)
+    return np.interp(blend_weights(n, path), arc, cand)
 
 
 def change_mass(a_small: np.ndarray, b_small: np.ndarray, latent_hw: tuple[int, int]) -> np.ndarray:
@@ -66,14 +137,13 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     """Yield n (H, W, 3) uint8 morph frames between a_last and b_first, at their full size."""
     height, width = a_last.shape[:2]
     size = tensors.working_size(width, height, cfg.long_side, model.cfg.downsample)
-    decoded, maps = latent_frames(model, tensors.resize(a_last, size),
-                                  tensors.resize(b_first, size), n, path, cfg, seed)
-
-    def full(img):  # (h, w[, 3]) -> (H, W[, 3]) float32, smooth
-        return tensors.resize(img, (width, height))
-
-    res_a = tensors.to_float(a_last) - full(decoded[0])
-    res_b = tensors.to_float(b_first) - full(decoded[-1])
-    for img, m in zip(decoded[1:-1], maps):
-        wb = full(m)[..., None]                  # (H, W, 1) B's share at full resolution
-        yield tensors.to_uint8(full(img) + (1.0 - wb) * res_a + wb * res_b)
+    a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
+    lp = encode_path(model, a_small, b_small, path, cfg, seed)
+    rec = decode(model, lp.latents([0.0, 1.0]))
+    pace = tensors.working_size(width, height, min(cfg.pace_side, max(width, height)), 1)
+    a_pace, b_pace = tensors.resize(a_last, pace), tensors.resize(b_first, pace)
+    times = paced_times(model, lp, Corrector(a_pace, b_pace, rec[0], rec[1], cfg.detail),
+                        n, path, cfg)
+    fix = Corrector(a_last, b_first, rec[0], rec[1], cfg.detail)
+    for t, img in zip(times, decode(model, lp.latents(times))):
+        yield tensors.to_uint8(fix(img, lp.weights(float(t))))
