@@ -9,7 +9,8 @@ import os
 
 import click
 
-from vae_transition.cli import _load, ffmpeg_option, note, transition_options, user_errors
+from vae_transition.cli_common import (ffmpeg_option, load_for, note, transition_options,
+                                       user_errors)
 
 # The keys of export.FORMATS (kept here so --help needs no numpy; a test keeps them in step).
 FORMAT_NAMES = ("prores", "prores4444", "dnxhr", "dnxhr-hqx", "h264", "png", "tiff", "exr")
@@ -67,7 +68,7 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
                      overwrite)
     ff = find_ffmpeg(ffmpeg_path)
     a, b = probe(ff, clip_a), probe(ff, clip_b)
-    model = _load(model_path, tspec.method)
+    model = load_for(model_path, tspec.method)
     result = ex.export_segment(ff, a, b, tspec, spec, out_abs, model, log)
     log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles), "
         f"{ex.FORMATS[fmt].about}, {result.width}x{result.height} @ {_fps(result.fps)} fps, "

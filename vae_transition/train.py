@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from vae_transition import dataset, tensors
 from vae_transition.model import VAE, VAEConfig, count_parameters

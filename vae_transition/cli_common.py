@@ -1,0 +1,138 @@
+"""What every `vae-transition` command shares: options, messages, error handling, progress.
+
+Only click is imported here, so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+METHODS = ("vae", "crossfade", "flow")
+PATHS = ("lerp", "slerp", "ease")
+
+
+def note(message: str) -> None:
+    """Progress and notes go to stderr, so stdout stays for results."""
+    click.echo(message, err=True)
+
+
+def user_errors(fn):
+    """Turn library exceptions into one-line errors (exit 1) and Ctrl-C into exit 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from ffmpeg_scripts.errors import FFmpegError
+
+        try:
+            return fn(*args, **kwargs)
+        except KeyboardInterrupt:
+            note("interrupted: nothing was written")
+            sys.exit(130)
+        except click.ClickException:
+            raise
+        except (FFmpegError, ValueError, OSError) as exc:
+            raise click.ClickException(_one_line(exc)) from None
+        except Exception as exc:  # library errors of our own (JoinError, ModelError, ...)
+            if type(exc).__module__.split(".")[0] in ("vae_transition", "ffmpeg_scripts"):
+                raise click.ClickException(_one_line(exc)) from None
+            raise
+
+    return wrapper
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def ffmpeg_option(fn):
+    return click.option("--ffmpeg", "ffmpeg_path", metavar="PATH", default=None,
+                        help="ffmpeg binary to use (else $VAE_TRANSITION_FFMPEG, PATH, bundled).")(fn)
+
+
+def transition_options(fn):
+    """Options shared by every command that makes transitions."""
+    options = [
+        click.option("--frames", "-n", default=24, show_default=True, type=click.IntRange(1, 1000),
+                     help="Transition frames between the clips."),
+        click.option("--method", type=click.Choice(METHODS), default="vae", show_default=True,
+                     help="vae: morph through the VAE; crossfade / flow: baselines."),
+        click.option("--path", "path_kind", type=click.Choice(PATHS), default="lerp",
+                     show_default=True, help="Latent path between the two frames (vae method)."),
+        click.option("--seed", default=0, show_default=True, help="Seed for anything random."),
+        click.option("--adapt-steps", default=40, show_default=True, type=click.IntRange(0),
+                     help="Fine-tune the VAE on the pair first (cached); 0 turns it off."),
+        click.option("--model", "model_path", metavar="FILE", default=None,
+                     help="VAE weights (.safetensors); default: the shipped model."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def load_for(model_path, method):
+    """The VAE for the vae method (on cuda/mps/cpu, picked), None for the baselines."""
+    if method != "vae":
+        return None
+    from vae_transition.tensors import pick_device
+    from vae_transition.weights import load_model
+
+    return load_model(model_path, device=pick_device())
+
+
+class TerminalProgress:
+    """One self-rewriting status line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.width = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        filled = int(20 * done / max(total, 1))
+        text = f"{stage:12s} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
+        sys.stderr.write("\r" + text.ljust(self.width))
+        self.width = len(text)
+        sys.stderr.flush()
+
+    def note(self, message: str) -> None:
+        """A note on its own line, the status line redrawn below it."""
+        if self.width:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            self.width = 0
+        note(message)
+
+    def close(self) -> None:
+        if self.width:
+            sys.stderr.write("\n")
+            self.width = 0
+
+
+def parse_size(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    w, sep, h = value.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 2 or int(h) < 2:
+        raise click.BadParameter(f"'{value}' is not WIDTHxHEIGHT, e.g. 1280x768", param_hint="--size")
+    return int(w), int(h)
+
+
+def parse_fps(value: str | None):
+    from fractions import Fraction
+
+    if value is None:
+        return None
+    try:
+        fps = Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        raise click.BadParameter(f"'{value}' is not a frame rate such as 24 or 24000/1001",
+                                 param_hint="--fps") from None
+    if not 1 <= fps <= 240:
+        raise click.BadParameter(f"{value} is outside 1..240", param_hint="--fps")
+    return fps
