@@ -31,7 +31,8 @@ class MorphConfig:
     noise: float = 2.0       # weight of seeded low-frequency noise in the schedule field, >= 0
     detail: float = 0.15     # share of a region's travel over which its fine detail switches
                              # from A's to B's (1: as linear as the latents, a local dissolve)
-    probes: int = 4          # candidate times per output frame for measuring the pace, >= 1
+    probes: int = 2          # decoded probes per output frame: measure the pace, and output
+                             # frames are interpolated between the two nearest, >= 1
     pace_side: int = 640     # long side (px, capped at the clip's) the pace is measured at: large
                              # enough that clipping of fine detail shows as it will in the output
     long_side: int = 256     # the model's working size (px, long side)
@@ -101,23 +102,35 @@ class Corrector:
         return tensors.resize(decoded, self.size) + (1.0 - wd) * self.res_a + wd * self.res_b
 
 
-def paced_times(model, lp: LatentPath, fix: Corrector, n: int, path: str, cfg: MorphConfig):
+def probe_path(model, lp: LatentPath, n: int, cfg: MorphConfig):
+    """(times (M + 2,), decodes (M + 2, h, w, 3)): the path sampled densely, endpoints included."""
+    m = max(n * cfg.probes, 16)
+    inner = schedule_times(np.linspace(0, 1, m + 2)[1:-1], cfg.softness, lp.tau)
+    times = np.concatenate([[0.0], inner, [1.0]])
+    return times, decode(model, lp.latents(times))
+
+
+def paced_times(times: np.ndarray, decoded: np.ndarray, lp: LatentPath, fix: "Corrector",
+                n: int, path: str) -> np.ndarray:
     """Global times for the n frames so the visible change per step is even.
 
-    The decoder does not respond linearly to a moving latent, so the pace is measured: candidate
-    frames at working size, their mean |luma| change between neighbours, and the times that split
-    that curve (the path's arc length) into n + 1 equal parts (eased for path "ease").
+    The decoder does not respond linearly to a moving latent, so the pace is measured on the
+    probes: each composed as the output will be, its luma as the metric sees it, and the times
+    that split the summed change (the path's arc length) into n + 1 equal parts (eased for "ease").
     """
     from vae_transition.metrics import metric_luma
 
-    m = max(n * cfg.probes, 16)
-    cand = np.concatenate([[0.0], schedule_times(np.linspace(0, 1, m + 2)[1:-1], cfg.softness,
-                                                 lp.tau), [1.0]])
-    frames = decode(model, lp.latents(cand))
-    ys = [metric_luma(tensors.to_uint8(fix(f, lp.weights(t)))) for f, t in zip(frames, cand)]
+    ys = [metric_luma(tensors.to_uint8(fix(f, lp.weights(t)))) for f, t in zip(decoded, times)]
     steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])
     arc = np.concatenate([[0.0], np.cumsum(steps)]) / max(steps.sum(), 1e-12)
-    return np.interp(blend_weights(n, path), arc, cand)
+    return np.interp(blend_weights(n, path), arc, times)
+
+
+def decoded_at(times: np.ndarray, decoded: np.ndarray, t: float) -> np.ndarray:
+    """The decode at time t, between the two nearest probes (a fraction of a frame apart)."""
+    k = int(np.clip(np.searchsorted(times, t) - 1, 0, len(times) - 2))
+    alpha = float(np.clip((t - times[k]) / max(times[k + 1] - times[k], 1e-12), 0.0, 1.0))
+    return (1.0 - alpha) * decoded[k] + alpha * decoded[k + 1]
 
 
 def change_mass(a_small: np.ndarray, b_small: np.ndarray, latent_hw: tuple[int, int]) -> np.ndarray:
@@ -139,11 +152,12 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     size = tensors.working_size(width, height, cfg.long_side, model.cfg.downsample)
     a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
     lp = encode_path(model, a_small, b_small, path, cfg, seed)
-    rec = decode(model, lp.latents([0.0, 1.0]))
+    probes, decoded = probe_path(model, lp, n, cfg)
+    rec_a, rec_b = decoded[0], decoded[-1]
     pace = tensors.working_size(width, height, min(cfg.pace_side, max(width, height)), 1)
     a_pace, b_pace = tensors.resize(a_last, pace), tensors.resize(b_first, pace)
-    times = paced_times(model, lp, Corrector(a_pace, b_pace, rec[0], rec[1], cfg.detail),
-                        n, path, cfg)
-    fix = Corrector(a_last, b_first, rec[0], rec[1], cfg.detail)
-    for t, img in zip(times, decode(model, lp.latents(times))):
-        yield tensors.to_uint8(fix(img, lp.weights(float(t))))
+    times = paced_times(probes, decoded, lp, Corrector(a_pace, b_pace, rec_a, rec_b, cfg.detail),
+                        n, path)
+    fix = Corrector(a_last, b_first, rec_a, rec_b, cfg.detail)
+    for t in times:
+        yield tensors.to_uint8(fix(decoded_at(probes, decoded, float(t)), lp.weights(float(t))))
