@@ -44,7 +44,11 @@ def cache_dir() -> Path:
 
 def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> str:
     """sha256 over the base weights, the frames and the settings: any change retrains."""
-    h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg))).encode())
+    from vae_transition.cuts import code_digest
+
+    code = code_digest("vae_transition.adapt", "vae_transition.train", "vae_transition.dataset",
+                       "vae_transition.model")
+    h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code)).encode())
     for name, tensor in sorted(model.state_dict().items()):
         h.update(name.encode())
         h.update(tensor.detach().cpu().numpy().tobytes())

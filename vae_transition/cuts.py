@@ -70,10 +70,26 @@ def model_digest(model) -> str:
     return h.hexdigest()
 
 
+def code_digest(*modules: str) -> str:
+    """sha256 of the named modules' source: a cache made by other code is never reused."""
+    import importlib
+
+    h = hashlib.sha256()
+    for name in modules:
+        with open(importlib.import_module(name).__file__, "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()
+
+
+# the code that decides a segment's frames and bytes
+SEGMENT_CODE = ("vae_transition.transition", "vae_transition.morph", "vae_transition.interpolate",
+                "vae_transition.baselines", "vae_transition.tensors", "ffmpeg_scripts.encode")
+
+
 def segment_key(cut: Cut, job: CutJob) -> str:
-    """Content key of a cut's segment: frames, settings, model, target format, path taken."""
+    """Content key of a cut's segment: frames, settings, model, format, path taken, code."""
     h = hashlib.sha256(repr((asdict(cut.spec), asdict(job.fmt), job.passthrough,
-                             job.model_digest)).encode())
+                             job.model_digest, code_digest(*SEGMENT_CODE))).encode())
     for f in (*cut.tail, *cut.head):
         h.update(np.ascontiguousarray(f).tobytes())
     return h.hexdigest()[:32]
