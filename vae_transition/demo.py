@@ -71,7 +71,8 @@ def make_clips(ff: FFmpegBinary, folder: str) -> tuple[str, str]:
 
 def run_demo(folder: str, ff: FFmpegBinary, spec: TransitionSpec, model,
              log: Callable[[str], None]) -> dict[str, str]:
-    """Make the clips, join them, write the contact sheet; returns {label: path}."""
+    """Make the clips, join them, write the contact sheet; returns {label: absolute path}."""
+    folder = os.path.abspath(folder)
     os.makedirs(folder, exist_ok=True)
     log(f"making two {SECONDS} s sample clips in {folder}")
     clip_a, clip_b = make_clips(ff, folder)
