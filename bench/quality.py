@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from ffmpeg_scripts import probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
-from vae_transition import pipeline, preview  # noqa: E402
+from vae_transition import cuts, pipeline, preview  # noqa: E402
 from vae_transition.demo import FPS, pan_clip_args  # noqa: E402
 from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.transition import TransitionSpec, make_transition  # noqa: E402
@@ -112,7 +112,7 @@ def run_method(tail, head, method: str, path: str, n: int, model, seed: int, ada
     """(frames, seconds to make them, seconds of adaptation) for one method on one pair."""
     spec = TransitionSpec(frames=n, method=method, path=path, seed=seed, adapt_steps=adapt)
     start = time.perf_counter()
-    tuned = pipeline.pair_model(model if method == "vae" else None, tail, head, spec, lambda s: None)
+    tuned = cuts.pair_model(model if method == "vae" else None, tail, head, spec, lambda s: None)
     adapt_s = time.perf_counter() - start if tuned is not model else 0.0
     out = list(make_transition(tail[-1], head[0], spec, tuned))
     return out, time.perf_counter() - start - adapt_s, adapt_s

@@ -105,6 +105,18 @@ def _watch(frames_iter: Iterator[np.ndarray], stop: threading.Event, keep: list 
         yield frame
 
 
+def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], None]):
+    """The model for one cut: adapted to the pair (cached) unless adaptation is off."""
+    if model is None or spec.method != "vae" or spec.adapt_steps == 0:
+        return model
+    from vae_transition.adapt import AdaptConfig, adapt, pair_images
+
+    images = pair_images(list(tail), list(head), spec.long_side, model.cfg.downsample)
+    tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed)
+    log(f"adapted the model to the pair: {'cached, ' if hit else ''}{seconds:.1f} s")
+    return tuned
+
+
 def _encode(job: CutJob, frames_iter, n: int, path: str) -> None:
     fmt = job.fmt
     if job.passthrough:
@@ -123,8 +135,6 @@ def _scores(cut: Cut, made: list[np.ndarray]) -> dict:
 
 def make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
     """Encode one cut's transition (or fetch it from the cache)."""
-    from vae_transition.pipeline import pair_model
-
     start = time.perf_counter()
     ext = ".mp4" if job.passthrough else ".mkv"
     cached = os.path.join(job.cache, segment_key(cut, job) + ext) if job.cache else None

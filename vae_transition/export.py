@@ -268,16 +268,15 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
                    out: str, model=None, log: Callable[[str], None] = lambda s: None,
                    ) -> ExportResult:
     """Make the A -> B transition exactly as join does for that cut, and export it with handles."""
-    from vae_transition import pipeline
+    from vae_transition import cuts, pipeline
     from vae_transition.transition import make_transition
 
     fmt = FORMATS[spec.format]
     check_size(fmt, a.width, a.height)
     parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
-    adapting = tspec.method == "vae" and tspec.adapt_steps > 0
     (tail, head), = pipeline.cut_frames(ff, [a, b], (a.width, a.height),
-                                        pipeline.CONTEXT if adapting else 1)
-    tuned = pipeline.pair_model(model, tail, head, tspec, log)
+                                        pipeline.context_frames(tspec))
+    tuned = cuts.pair_model(model, tail, head, tspec, log)
     morph = make_transition(tail[-1], head[0], tspec, tuned)
     frames = with_handles(morph, tail[-1], head[0], spec.handles)
     return export_frames(ff, frames, spec, out, a, tspec.frames)

@@ -116,6 +116,11 @@ def _tmp_name(out_abs: str) -> str:
 CONTEXT = 3  # frames each side of a cut that per-pair adaptation learns from
 
 
+def context_frames(spec: TransitionSpec) -> int:
+    """Frames to read each side of a cut: adaptation learns from a few, the rest need one."""
+    return CONTEXT if spec.method == "vae" and spec.adapt_steps > 0 else 1
+
+
 def cut_frames(ff: FFmpegBinary, infos: list[probe.ClipInfo], size: tuple[int, int],
                context: int = 1):
     """[(A's last `context` frames, B's first `context`)] per cut, conformed to size=(w, h).
@@ -129,18 +134,6 @@ def cut_frames(ff: FFmpegBinary, infos: list[probe.ClipInfo], size: tuple[int, i
         pairs.append(([tensors.letterbox(f, size) for f in tail],
                       [tensors.letterbox(f, size) for f in head]))
     return pairs
-
-
-def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], None]):
-    """The model for one cut: adapted to the pair (cached) unless adaptation is off."""
-    if model is None or spec.method != "vae" or spec.adapt_steps == 0:
-        return model
-    from vae_transition.adapt import AdaptConfig, adapt, pair_images
-
-    images = pair_images(list(tail), list(head), spec.long_side, model.cfg.downsample)
-    tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed)
-    log(f"adapted the model to the pair: {'cached, ' if hit else ''}{seconds:.1f} s")
-    return tuned
 
 
 def target_format(req: JoinRequest, first: probe.ClipInfo) -> encode.VideoFormat:
@@ -205,8 +198,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
         from vae_transition.weights import load_model
 
         model = load_model(device=tensors.pick_device())
-    adapting = req.spec.method == "vae" and req.spec.adapt_steps > 0
-    pairs = cut_frames(ff, infos, (fmt.width, fmt.height), CONTEXT if adapting else 1)
+    pairs = cut_frames(ff, infos, (fmt.width, fmt.height), context_frames(req.spec))
     timings["probe_and_read"] = time.perf_counter() - start
     job = _cut_job(req, ff, fmt, passthrough, model, log)
     plan, results, written = _produce(req, infos, pairs, job, out_abs, timings, progress)
