@@ -40,7 +40,7 @@ def main():
 @click.option("--size", default=None, metavar="WxH", help="Conform every clip to this size.")
 @click.option("--fps", default=None, metavar="RATE", help="Conform every clip to this rate (24000/1001).")
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1), help="Cuts made in parallel [cores].")
-@click.option("--no-cache", is_flag=True, help="Recompute every transition (no segment cache).")
+@click.option("--no-cache", is_flag=True, help="Recompute everything: no cached transitions or adaptations.")
 @click.option("--preview", is_flag=True, help="Also write OUT.cutNN.png and OUT.cutNN.gif per transition.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option("--timeline", "timelines", default=None, metavar="FORMATS",

@@ -105,14 +105,16 @@ def _watch(frames_iter: Iterator[np.ndarray], stop: threading.Event, keep: list 
         yield frame
 
 
-def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], None]):
+def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], None],
+               use_cache: bool = True):
     """The model for one cut: adapted to the pair (cached) unless adaptation is off."""
     if model is None or spec.method != "vae" or spec.adapt_steps == 0:
         return model
     from vae_transition.adapt import AdaptConfig, adapt, pair_images
 
     images = pair_images(list(tail), list(head), spec.long_side, model.cfg.downsample)
-    tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed)
+    tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed,
+                                use_cache)
     log(f"adapted the model to the pair: {'cached, ' if hit else ''}{seconds:.1f} s")
     return tuned
 
@@ -146,7 +148,7 @@ def make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
             scores = _scores(cut, made)
         return CutResult(cut.index, cached, n, time.perf_counter() - start, 0.0, True, scores)
     t0 = time.perf_counter()
-    model = pair_model(job.model, cut.tail, cut.head, cut.spec, job.log)
+    model = pair_model(job.model, cut.tail, cut.head, cut.spec, job.log, job.cache is not None)
     adapt_s = time.perf_counter() - t0 if model is not job.model else 0.0
     made: list | None = [] if job.score else None
     path = os.path.join(job.workdir, f"transition-{cut.index:03d}{ext}")
