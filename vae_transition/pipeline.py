@@ -39,7 +39,7 @@ class JoinRequest:
     size: tuple[int, int] | None = None       # conform target (w, h); None: the first clip's
     fps: Fraction | None = None               # conform target rate; None: the first clip's
     jobs: int = 1                   # cuts made in parallel
-    cache: bool = True              # reuse segments of unchanged cuts (see cuts.py)
+    cache: bool = True              # reuse segments and adaptations of unchanged cuts (cuts.py)
     score: bool = False             # measure each transition (metrics.py)
     preview: bool = False           # write a contact sheet and a GIF of each transition
     timelines: tuple[str, ...] = ()  # editor timelines to write beside OUT (timeline.py formats)
