@@ -114,3 +114,15 @@ def test_join_refuses_to_overwrite(ff, tmp_path):
     with pytest.raises(JoinError, match="overwrite an input"):
         join(JoinRequest((str(a), str(a)), str(a), SPEC, overwrite=True), ff)
     assert out.read_bytes() == b"keep me"
+
+
+def test_hevc_clips_pass_through_with_an_x265_transition(ff, tmp_path, tiny_model):
+    a = make_clip(tmp_path / "a.mp4", frames=8, codec="libx265")
+    b = make_clip(tmp_path / "b.mp4", frames=8, codec="libx265", source="mandelbrot")
+    res = join(JoinRequest((str(a), str(b)), str(tmp_path / "out.mp4"), SPEC), ff, model=tiny_model)
+    info = probe.probe(ff, res.out)
+    assert res.passthrough and info.codec == "hevc" and info.frame_count == 8 + N + 8
+    out, fa, fb = decode_all(ff, res.out), decode_all(ff, a), decode_all(ff, b)
+    assert all(np.array_equal(x, y) for x, y in zip(out[:8], fa))
+    assert all(np.array_equal(x, y) for x, y in zip(out[8 + N:], fb))
+    run([ff.path, "-v", "error", "-xerror", "-i", res.out, "-f", "null", "-"])
