@@ -90,3 +90,23 @@ def test_bad_chain_options(tmp_path):
                                     + ([] if "--from" in extra else [str(a), str(a)]))
         assert result.exit_code != 0 and word in result.output, result.output
         assert "Traceback" not in result.output
+
+
+def test_eight_mixed_clips_give_one_reel_with_audio_the_length_of_the_picture(ff, tmp_path):
+    from test_join import audio_seconds
+
+    specs = [((64, 48), "24", 12, True), ((48, 64), "30", 15, False), ((64, 48), "24000/1001", 10, True),
+             ((56, 56), "25", 10, False), ((64, 48), "24", 9, True), ((80, 48), "24", 8, False),
+             ((64, 48), "60", 30, True), ((64, 48), "24", 6, False)]
+    sources = ["testsrc2", "mandelbrot", "smptebars", "rgbtestsrc", "testsrc", "cellauto",
+               "life", "mandelbrot"]
+    clips = [str(make_clip(tmp_path / f"c{i}.mp4", size=size, fps=fps, frames=n, audio=audio,
+                           source=src))
+             for i, ((size, fps, n, audio), src) in enumerate(zip(specs, sources))]
+    res = join(JoinRequest(tuple(clips), str(tmp_path / "reel.mp4"), XFADE, jobs=2), ff)
+    info = probe.probe(ff, res.out)
+    # conformed to 24 fps: 15@30 -> 12, 10@23.976 -> 10, 10@25 -> 10, 30@60 -> 12
+    assert info.frame_count == res.total_frames == 12 + 12 + 10 + 10 + 9 + 8 + 12 + 6 + 7 * 4
+    assert (info.width, info.height, info.fps) == (64, 48, Fraction(24))
+    assert len(res.cuts) == 7 and len(info.audio) == 1
+    assert audio_seconds(ff, res.out) == pytest.approx(float(info.duration), abs=0.05)
