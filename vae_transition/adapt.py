@@ -44,14 +44,12 @@ def cache_dir() -> Path:
 
 def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> str:
     """sha256 over the base weights, the frames and the settings: any change retrains."""
-    from vae_transition.cuts import code_digest
+    from vae_transition.cuts import code_digest, model_digest
 
     code = code_digest("vae_transition.adapt", "vae_transition.train", "vae_transition.dataset",
                        "vae_transition.model")
-    h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code)).encode())
-    for name, tensor in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(tensor.detach().cpu().numpy().tobytes())
+    h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code,
+                             model_digest(model))).encode())
     for img in images:
         h.update(repr(img.shape).encode())
         h.update(np.ascontiguousarray(img).tobytes())

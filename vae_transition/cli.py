@@ -164,10 +164,11 @@ def score(joined, first, frames, as_json, ffmpeg_path):
     import json
 
     from ffmpeg_scripts import frames as frame_io
+    from ffmpeg_scripts.locate import find_ffmpeg
     from ffmpeg_scripts.probe import probe
     from vae_transition.metrics import GOALS, score_transition
 
-    ff = find_ffmpeg_for(ffmpeg_path)
+    ff = find_ffmpeg(ffmpeg_path)
     info_ = probe(ff, joined)
     if first + frames >= info_.frame_count:
         raise click.ClickException(f"{joined} has {info_.frame_count} frames: a {frames}-frame "
@@ -181,13 +182,6 @@ def score(joined, first, frames, as_json, ffmpeg_path):
     for name, value in scores.as_dict().items():
         op, limit = GOALS[name]
         click.echo(f"{name:14s} {value:7.3f}   goal {op} {limit}   {'ok' if met[name] else 'MISS'}")
-
-
-def find_ffmpeg_for(path):
-    from ffmpeg_scripts.locate import find_ffmpeg
-
-    return find_ffmpeg(path)
-
 
 
 @cli.command()

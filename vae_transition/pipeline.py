@@ -67,12 +67,8 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
         raise JoinError("join needs at least two clips")
     out_abs = os.path.abspath(out)
     splice.muxer_for(out_abs)
-    for clip in clips:
-        if not os.path.exists(clip):
-            raise JoinError(f"{clip}: no such file")
-        if os.path.isdir(clip):
-            raise JoinError(f"{clip}: is a directory, not a video file")
-        if os.path.exists(out_abs) and os.path.samefile(clip, out_abs):
+    for clip in clips:  # probe() says what is wrong with an input itself
+        if os.path.exists(clip) and os.path.exists(out_abs) and os.path.samefile(clip, out_abs):
             raise JoinError(f"{out}: the output would overwrite an input; choose another name")
     if os.path.isdir(out_abs):
         raise JoinError(f"{out}: is a directory; give a file name such as joined.mp4")
