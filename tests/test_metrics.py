@@ -12,6 +12,7 @@ from vae_transition.metrics import (
     laplacian_variance,
     luma,
     middle_third,
+    novelty_of,
     score_transition,
     step_sizes,
 )
@@ -55,8 +56,11 @@ def test_crossfade_scores_as_theory():
     # 12k-pixel textures is ~0.01-0.02) plus uint8 rounding noise (Laplacian variance
     # 20/12 levels^2, ~0.2 % of vA): together < 0.02.
     assert s.mid_sharpness == pytest.approx(iid, abs=0.02)
-    assert s.meets_goals() == {"splice_ratio": True, "pacing": True,
-                               "dissolve_fit": False, "mid_sharpness": False}
+    # A crossfade is a per-pixel mix of A and B by construction: nothing new, and no turning back.
+    assert s.novelty < 0.02
+    assert s.coherence > 0.98
+    assert s.meets_goals() == {"splice_ratio": True, "pacing": True, "dissolve_fit": False,
+                               "mid_sharpness": False, "novelty": False, "coherence": True}
 
 
 def test_hard_cut_scores():
@@ -95,6 +99,9 @@ def test_translation_scores_as_motion():
     assert s.mid_sharpness == pytest.approx(1.0, abs=0.1)
     # 1 px steps are nearly orthogonal to B - A, an 8 px move of a sigma-1 texture.
     assert s.dissolve_fit < 0.25
+    # Moved content is no per-pixel mix of A and B; each step keeps going the same way.
+    assert s.novelty > 0.5
+    assert s.coherence > 0.8
     assert all(s.meets_goals().values())
 
 
@@ -122,7 +129,7 @@ def test_static_sequence_scores_without_dividing_by_zero():
     a = texture(32, 48, seed=1)
     s = score_transition(a, [a, a, a], a)
     assert s.as_dict() == {"splice_ratio": 1.0, "pacing": 1.0, "dissolve_fit": 0.0,
-                           "mid_sharpness": 1.0}
+                           "mid_sharpness": 1.0, "novelty": 1.0, "coherence": 1.0}
     flat = np.full((32, 48, 3), 128, np.uint8)
     assert score_transition(flat, [flat], flat).mid_sharpness == 1.0  # 0 / 0 Laplacian
 
@@ -135,10 +142,11 @@ def test_step_sizes_are_resolution_independent():
 
 
 def test_goals_and_meets_goals():
-    assert set(GOALS) == set(TransitionScores(1, 1, 0, 1).as_dict())
-    good = TransitionScores(splice_ratio=1.5, pacing=1.2, dissolve_fit=0.5, mid_sharpness=0.8)
+    assert set(GOALS) == set(TransitionScores(1, 1, 0, 1, 1, 1).as_dict())
+    good = TransitionScores(splice_ratio=1.5, pacing=1.2, dissolve_fit=0.5, mid_sharpness=0.8,
+                            novelty=0.15, coherence=0.8)
     assert all(good.meets_goals().values())  # thresholds are inclusive
-    bad = TransitionScores(math.inf, math.nan, 0.9, 0.5)
+    bad = TransitionScores(math.inf, math.nan, 0.9, 0.5, 0.0, 0.5)
     assert not any(bad.meets_goals().values())
 
 
@@ -150,3 +158,36 @@ def test_bad_inputs_raise():
         score_transition(a, [], a)
     with pytest.raises(TypeError, match="uint8"):
         score_transition(a, [a.astype(np.float32)], a)
+
+
+def test_matte_wipe_has_no_novelty():
+    """A wipe switches each pixel from A to B: sharp and directed, but nothing in it is new."""
+    n = 11
+    a, b = texture(96, 128, seed=1), texture(96, 128, seed=2)
+    cols = np.arange(128)[None, :, None]
+    frames = [np.where(cols < (i / (n + 1)) * 128, b, a).astype(np.uint8) for i in range(1, n + 1)]
+    s = score_transition(a, frames, b)
+    assert s.novelty < 0.01
+    assert s.coherence > 0.95
+    assert s.mid_sharpness > 0.8  # the four older metrics cannot tell a wipe from a morph
+    assert not s.meets_goals()["novelty"]
+
+
+def test_flicker_is_incoherent():
+    """Per-frame noise on a crossfade: steps turn back every frame (coherence ~0.5)."""
+    a, b = texture(96, 128, seed=1), texture(96, 128, seed=2)
+    rng = np.random.default_rng(0)
+    frames = [np.clip(f + rng.normal(0, 40, f.shape), 0, 255).astype(np.uint8)
+              for f in blend(a, b, 11)]
+    s = score_transition(a, frames, b)
+    assert s.coherence < 0.55
+    assert s.novelty > 0.3  # novelty alone can be bought with noise: hence the six goals together
+    assert not s.meets_goals()["coherence"]
+
+
+def test_novelty_of_a_frame_that_is_a_or_b_or_a_mix_is_zero():
+    a = texture(48, 64, seed=1).astype(np.float32) / 255
+    b = texture(48, 64, seed=2).astype(np.float32) / 255
+    for t in (a, b, 0.3 * a + 0.7 * b, np.where(np.arange(64)[None, :, None] < 20, a, b)):
+        assert novelty_of(a, t, b) == pytest.approx(0.0, abs=1e-6)
+    assert novelty_of(a, 1.0 - a, b) > 0.3  # an inverted picture is neither

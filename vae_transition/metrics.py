@@ -35,7 +35,10 @@ GOALS: dict[str, tuple[str, float]] = {
     "pacing": ("<=", 1.5),  # no step much bigger than the others
     "dissolve_fit": ("<=", 0.5),  # the frames do not just fade A into B (a crossfade scores 1.0)
     "mid_sharpness": (">=", 0.8),  # the middle is not blurred (a crossfade scores about 0.5)
+    "novelty": (">=", 0.15),  # the middle is not a per-pixel mix of A and B (a wipe scores 0)
+    "coherence": (">=", 0.8),  # change keeps its direction (frame-to-frame flicker scores 0.5)
 }
+NOVELTY_LONG_SIDE = 256  # px; novelty compares RGB frames area-resized to this long side
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class TransitionScores:
     pacing: float  # max(s) / mean(s); >= 1, goal <= 1.5
     dissolve_fit: float  # mean cos^2(step, B_first - A_last) in [0, 1]; goal <= 0.5
     mid_sharpness: float  # Laplacian variance vs. the blend of A's and B's; goal >= 0.8
+    novelty: float  # what no per-pixel mix of A and B explains, middle third; goal >= 0.15
+    coherence: float  # |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|) in [0, 1]; goal >= 0.8
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +106,8 @@ def score_transition(
         pacing=_ratio(float(s.max()), float(s.mean())),
         dissolve_fit=_dissolve_fit(ys),
         mid_sharpness=_mid_sharpness(a_last, frames, b_first),
+        novelty=novelty(a_last, frames, b_first),
+        coherence=coherence(seq),
     )
 
 
@@ -166,6 +173,48 @@ def _mid_sharpness(a_last: np.ndarray, frames: list[np.ndarray], b_first: np.nda
         expected = (1 - t) * var_a + t * var_b
         ratios.append(_ratio(laplacian_variance(luma(frames[i - 1])), expected))
     return float(np.mean(ratios))
+
+
+def _rgb_small(frame: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 -> (h, w, 3) float32 RGB in [0, 1], long side NOVELTY_LONG_SIDE."""
+    rgb = to_float(frame)
+    return resize(rgb, working_size(rgb.shape[1], rgb.shape[0], NOVELTY_LONG_SIDE, 1))
+
+
+def novelty_of(a: np.ndarray, t: np.ndarray, b: np.ndarray) -> float:
+    """Share of T that no per-pixel mix of A and B explains; (h, w, 3) float RGB each.
+
+    Per pixel the best mix alpha = clip(<T - A, B - A> / |B - A|^2, 0, 1) over the channels;
+    the residual R = T - A - alpha (B - A) is measured in L1 against mean |B - A|_1. 0 for a
+    crossfade, a matte wipe or any per-pixel dissolve; content that moves or reshapes scores high.
+    """
+    d, e = b - a, t - a
+    alpha = np.clip((e * d).sum(-1) / np.maximum((d * d).sum(-1), EPS), 0.0, 1.0)
+    resid = e - alpha[..., None] * d
+    return _ratio(float(np.abs(resid).sum(-1).mean()), float(np.abs(d).sum(-1).mean()))
+
+
+def novelty(a_last: np.ndarray, frames: Sequence[np.ndarray], b_first: np.ndarray) -> float:
+    """Mean novelty_of over the middle third of T_1..T_N (the frames mid sharpness reads)."""
+    a, b = _rgb_small(a_last), _rgb_small(b_first)
+    n = len(frames)
+    return float(np.mean([novelty_of(a, _rgb_small(frames[i - 1]), b) for i in middle_third(n)]))
+
+
+def coherence(seq: Sequence[np.ndarray]) -> float:
+    """Mean over k = 1..N of |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|), mean abs values.
+
+    seq = [A_last, T_1..T_N, B_first] as uint8 RGB, compared as novelty does (RGB, 256 px long
+    side). 1 when change keeps its direction, 0.5 for frame-to-frame flicker; a held frame (both
+    steps zero) counts as 1 (nothing turns back).
+    """
+    fs = [_rgb_small(f) for f in seq]
+    vals = []
+    for k in range(1, len(fs) - 1):
+        span = float(np.abs(fs[k + 1] - fs[k - 1]).mean())
+        path = float(np.abs(fs[k + 1] - fs[k]).mean() + np.abs(fs[k] - fs[k - 1]).mean())
+        vals.append(_ratio(span, path))
+    return float(np.mean(vals)) if vals else 1.0
 
 
 def _check_frame(frame: np.ndarray) -> None:
