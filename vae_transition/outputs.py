@@ -80,6 +80,25 @@ def _swap_folder(src: str, dest: str) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def identities(paths: list[str]) -> dict[str, tuple[int, int] | None]:
+    """path -> (device, inode), or None where nothing is: what was there before we wrote."""
+    found: dict[str, tuple[int, int] | None] = {}
+    for path in paths:
+        try:
+            st = os.lstat(path)
+            found[path] = (st.st_dev, st.st_ino)
+        except OSError:
+            found[path] = None
+    return found
+
+
+def remove_changed(before: dict[str, tuple[int, int] | None]) -> None:
+    """Undo a set of outputs: remove each path that we created or replaced since `before`
+    (anything still as it was, such as a user's folder in the way, is left alone)."""
+    now = identities(list(before))
+    remove_quietly(*(p for p, ident in now.items() if ident is not None and ident != before[p]))
+
+
 def remove_quietly(*paths: str) -> None:
     """Delete files or folders we made; never raises (cleanup runs while another error is raised)."""
     for path in paths:

@@ -311,12 +311,13 @@ def check_written(ff: FFmpegBinary, path: str, expected: int) -> None:
 
 def _publish(req, ff, infos, results, plan, out_tmp: str, out_abs: str):
     """OUT, then its previews and timelines: all of them, or (on any error) none."""
+    before = outputs.identities([out_abs, *side_paths(req, out_abs)])
     outputs.publish(out_tmp, out_abs, req.overwrite)
     try:
         previews = write_previews(ff, out_abs, plan_cuts(plan)) if req.preview else ()
         written = _timelines(ff, req, infos, results, out_abs) if req.timelines else []
     except BaseException:
-        outputs.remove_quietly(out_abs, *side_paths(req, out_abs))
+        outputs.remove_changed(before)
         raise
     return previews, written
 
