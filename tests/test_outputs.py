@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import decoded_frame_count, make_clip
-from test_faults import FAST, TOTAL, invoke, joined, one_line_error, sandbox  # noqa: F401
+from test_faults import (FAST, TOTAL, invoke, joined, one_line_error,  # noqa: F401
+                         sandbox, tiny_model)
 from vae_transition import outputs
 from vae_transition.pipeline import JoinRequest, join
 from vae_transition.transition import TransitionSpec
@@ -22,19 +23,6 @@ from vae_transition.transition import TransitionSpec
 def clips(tmp_path_factory):
     d = tmp_path_factory.mktemp("output-clips")
     return make_clip(d / "a.mp4"), make_clip(d / "b.mp4", source="mandelbrot")
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    import torch
-
-    from vae_transition.model import VAE, VAEConfig
-    from vae_transition.weights import save_model
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("tiny-out") / "tiny.safetensors"
-    save_model(VAE(VAEConfig(base_channels=8, latent_channels=4)).eval(), path)
-    return path
 
 
 # --- 8. no clobbering at the final rename ---------------------------------------------------
