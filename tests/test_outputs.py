@@ -41,8 +41,8 @@ def test_publish_never_clobbers(tmp_path):
 
 def test_three_racing_joins_one_wins(clips, tmp_path, ff, sandbox):
     out = tmp_path / "out.mp4"
-    req = JoinRequest(tuple(map(str, clips)), str(out), TransitionSpec(frames=4, method="crossfade"),
-                      cache=False)
+    spec = TransitionSpec(frames=4, method="crossfade")
+    req = JoinRequest(tuple(map(str, clips)), str(out), spec, cache=False)
     barrier, outcomes = threading.Barrier(3), []
 
     def one():

@@ -212,24 +212,6 @@ def with_handles(frames: Iterable[np.ndarray], a_last: np.ndarray, b_first: np.n
     return chain(repeat(a_last, handles), frames, repeat(b_first, handles))
 
 
-def _make_parents(out_abs: str) -> list[str]:
-    """Create a sequence's missing parent folders (-o shots/morph); returns the ones made."""
-    made, folder = [], os.path.dirname(out_abs)
-    while not os.path.isdir(folder):
-        made.append(folder)
-        folder = os.path.dirname(folder)
-    for path in reversed(made):
-        os.mkdir(path)
-    return list(reversed(made))
-
-
-def _rmdir_quietly(path: str) -> None:
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
-
-
 def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSpec, out: str,
                   clip: ClipInfo, transition_frames: int) -> ExportResult:
     """Encode frames (transition_frames + 2 * spec.handles of them, at clip's size, rate and
@@ -248,7 +230,7 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
     args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target, color=clip.color,
                        timecode=spec.timecode, reel=reel, start_number=start)
     expected = transition_frames + 2 * spec.handles
-    made = _make_parents(out_abs) if fmt.sequence else []
+    made = outputs.make_parents(out_abs) if fmt.sequence else []
     try:
         if fmt.sequence:
             os.mkdir(tmp)
@@ -257,8 +239,7 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
             raise ExportError(f"the segment has {n} frames, expected {expected}")
         outputs.publish(tmp, out_abs, spec.overwrite)
     except BaseException:
-        for folder in reversed(made):  # only the folders this export made, if still empty
-            _rmdir_quietly(folder)
+        outputs.remove_empty(made)  # only the folders this export made
         raise
     finally:
         outputs.remove_quietly(tmp)

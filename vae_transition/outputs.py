@@ -100,12 +100,33 @@ def remove_changed(before: dict[str, tuple[int, int] | None]) -> None:
 
 
 def remove_quietly(*paths: str) -> None:
-    """Delete files or folders we made; never raises (cleanup runs while another error is raised)."""
+    """Delete files or folders we made; never raises (cleanup runs while an error is raised)."""
     for path in paths:
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path, ignore_errors=True)
             elif os.path.lexists(path):
                 os.remove(path)
+        except OSError:
+            pass
+
+
+def make_parents(path: str) -> list[str]:
+    """Create path's missing parent folders (-o shots/morph); returns them, outermost first."""
+    made, folder = [], os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder):
+        made.append(folder)
+        folder = os.path.dirname(folder)
+    made.reverse()
+    for folder in made:
+        os.mkdir(folder)
+    return made
+
+
+def remove_empty(folders: list[str]) -> None:
+    """Remove folders from make_parents() again, innermost first, where still empty."""
+    for folder in reversed(folders):
+        try:
+            os.rmdir(folder)
         except OSError:
             pass

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
-from vae_transition import limits, outputs, tensors
+from vae_transition import limits, outputs, sides, tensors
 from vae_transition.cuts import Cut, CutJob, model_digest, run_cuts
 from vae_transition.transition import TransitionSpec
 
@@ -85,29 +85,6 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     except OSError as exc:
         raise JoinError(f"{folder}: output folder is not writable ({exc.strerror})") from None
     return out_abs
-
-
-def preview_paths(out_abs: str, cuts: int) -> list[str]:
-    """OUT.cutNN.png and OUT.cutNN.gif for every cut (join --preview)."""
-    stem = os.path.splitext(out_abs)[0]
-    return [f"{stem}.cut{k:02d}.{ext}" for k in range(1, cuts + 1) for ext in ("png", "gif")]
-
-
-def side_paths(req: JoinRequest, out_abs: str) -> list[str]:
-    """Every file --preview and --timeline add beside OUT."""
-    paths = preview_paths(out_abs, len(req.clips) - 1) if req.preview else []
-    if req.timelines:
-        from vae_transition import export
-
-        paths += export.join_export_paths(out_abs, len(req.clips) - 1, req.timelines)
-    return paths
-
-
-def check_sides(req: JoinRequest, out_abs: str) -> None:
-    """Before any work: the files --preview / --timeline add must be free (or --overwrite)."""
-    for path in side_paths(req, out_abs):
-        if os.path.lexists(path) and not req.overwrite:
-            raise JoinError(f"{path}: already exists (use --overwrite to replace it)")
 
 
 def check_clips(infos: list[probe.ClipInfo]) -> None:
@@ -237,7 +214,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
          model=None, progress: Progress = lambda stage, done, total: None) -> JoinResult:
     """Join req.clips into req.out. The output appears whole or not at all."""
     out_abs = check_paths(req.clips, req.out, req.overwrite)
-    check_sides(req, out_abs)
+    sides.check_free(req, out_abs, JoinError)
     if req.size:
         limits.check_size(*req.size)
     timings: dict[str, float] = {}
@@ -250,7 +227,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
     fmt = target_format(req, infos[0])
     passthrough = (not req.reencode and fmt == encode.VideoFormat.of(infos[0])
                    and all(splice.can_passthrough(infos[0], i) for i in infos[1:]))
-    for note in conform_notes(infos, fmt) + alpha_notes(infos):
+    for note in dict.fromkeys(conform_notes(infos, fmt) + alpha_notes(infos)):  # once per clip
         log(note)
     log(_path_note(infos[0], passthrough, req.reencode, req.spec.frames))
     if req.spec.method == "vae" and model is None:
@@ -294,7 +271,8 @@ def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progre
         check_written(job.ff, out_tmp, plan.total_frames)
         progress("splicing", 1, 1)
         timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
-        previews, written = _publish(req, job.ff, infos, results, plan, out_tmp, out_abs)
+        previews, written = sides.publish_all(job.ff, req, infos, results, plan_cuts(plan),
+                                              out_tmp, out_abs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         outputs.remove_quietly(out_tmp)
@@ -307,40 +285,6 @@ def check_written(ff: FFmpegBinary, path: str, expected: int) -> None:
     if got != expected:
         raise JoinError(f"the spliced file has {got} frames where the plan has {expected}; "
                         f"nothing was written")
-
-
-def _publish(req, ff, infos, results, plan, out_tmp: str, out_abs: str):
-    """OUT, then its previews and timelines: all of them, or (on any error) none."""
-    before = outputs.identities([out_abs, *side_paths(req, out_abs)])
-    outputs.publish(out_tmp, out_abs, req.overwrite)
-    try:
-        previews = write_previews(ff, out_abs, plan_cuts(plan)) if req.preview else ()
-        written = _timelines(ff, req, infos, results, out_abs) if req.timelines else []
-    except BaseException:
-        outputs.remove_changed(before)
-        raise
-    return previews, written
-
-
-def _timelines(ff, req: JoinRequest, infos, results, out_abs: str) -> list[str]:
-    """Export each transition segment as ProRes beside OUT and write the editor timelines."""
-    from vae_transition import export
-
-    segments = [r.segment for r in results]
-    return export.join_timelines(ff, infos, segments, out_abs, req.timelines)
-
-
-def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
-    """OUT.cutNN.png (contact sheet) and OUT.cutNN.gif for every transition, read from OUT."""
-    from vae_transition import preview
-
-    joined = probe.probe(ff, out_abs)
-    paths = preview_paths(out_abs, len(cuts))
-    for k, (first, last) in enumerate(cuts):
-        seq = list(frames.iter_frames(ff, joined, start=first - 1, count=last - first + 3))
-        preview.write_png(paths[2 * k], preview.transition_sheet(seq))
-        preview.write_gif(ff, out_abs, first - 1, last + 1, paths[2 * k + 1])
-    return tuple(paths)
 
 
 def _path_note(a: probe.ClipInfo, passthrough: bool, forced: bool, n: int) -> str:

@@ -81,7 +81,8 @@ def check_config(values: dict) -> None:
             continue
         value = values[name]
         items = value if name == "channel_mult" else [value]
-        if name == "channel_mult" and (not isinstance(value, list) or not 1 <= len(value) <= MAX_LEVELS):
+        levels = len(value) if isinstance(value, list) else 0
+        if name == "channel_mult" and not 1 <= levels <= MAX_LEVELS:
             raise ValueError(f"channel_mult must list 1..{MAX_LEVELS} levels, got {value!r}")
         for item in items:
             if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
