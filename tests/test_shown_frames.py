@@ -28,12 +28,14 @@ def test_rotated_pair_in_passthrough(ff, tmp_path, sandbox, degrees):
     b = _rotated(ff, make_clip(tmp_path / "b0.mp4", source="mandelbrot"), tmp_path / "b.mp4",
                  degrees)
     out = tmp_path / "out.mp4"
-    result = invoke("join", *FAST, "-o", out, a, b)
+    result = invoke("join", *FAST, "--timeline", "otio", "-o", out, a, b)
     joined(result, out)
     assert "pass-through" in result.output
     info = probe.probe(ff, out)
     upright = (48, 64) if degrees == 90 else (64, 48)
     assert (info.width, info.height, info.rotation) == (*upright, degrees)
+    segment = probe.probe(ff, tmp_path / "out.t01.mov")  # for editors: upright, no matrix
+    assert (segment.width, segment.height, segment.frame_count) == (*upright, 4)
     # every packet is stored the same way (no frame of another size inside the stream)
     raw, _ = run_capture([*ff.base(), "-noautorotate", "-i", probe.input_url(out), "-f",
                           "framecrc", "pipe:1"])

@@ -317,9 +317,11 @@ def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrit
 
 
 def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
-                   formats: Iterable[str]) -> list[str]:
+                   formats: Iterable[str], turn: int = 0) -> list[str]:
     """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
-    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order."""
+    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
+    turn: the display rotation the segments are stored with (pass-through of phone clips)."""
+    from ffmpeg_scripts.encode import to_coded
     from ffmpeg_scripts.frames import iter_frames
     from ffmpeg_scripts.probe import probe
     from vae_transition.timeline import build_timeline, write_timelines
@@ -328,8 +330,8 @@ def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str],
     results = []
     for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
         seg_info = probe(ff, seg)  # each cut may have its own length (join --from)
-        results.append(export_frames(ff, iter_frames(ff, seg_info), spec, path, infos[0],
-                                     seg_info.frame_count))
+        upright = (to_coded(f, turn, upright=True) for f in iter_frames(ff, seg_info))
+        results.append(export_frames(ff, upright, spec, path, infos[0], seg_info.frame_count))
     stem = os.path.splitext(out_abs)[0]
     tl = build_timeline(os.path.basename(stem), infos, results,
                         [clip_timecode(ff, i) for i in infos])

@@ -271,8 +271,9 @@ def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progre
         check_written(job.ff, out_tmp, plan.total_frames)
         progress("splicing", 1, 1)
         timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
+        turn = job.fmt.rotation if job.passthrough else 0  # how the segments are stored
         previews, written = sides.publish_all(job.ff, req, infos, results, plan_cuts(plan),
-                                              out_tmp, out_abs)
+                                              out_tmp, out_abs, turn)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         outputs.remove_quietly(out_tmp)

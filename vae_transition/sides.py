@@ -33,26 +33,28 @@ def check_free(req, out_abs: str, error: type[Exception]) -> None:
             raise error(f"{path}: already exists (use --overwrite to replace it)")
 
 
-def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_abs: str):
+def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_abs: str,
+                turn: int = 0):
     """Put OUT in place (never clobbering without --overwrite), then write its previews and
-    timelines; on any error remove what this join made or replaced. (previews, timelines)."""
+    timelines; on any error remove what this join made or replaced. (previews, timelines).
+    turn: the display rotation the transition segments are stored with."""
     before = outputs.identities([out_abs, *side_paths(req, out_abs)])
     outputs.publish(out_tmp, out_abs, req.overwrite)
     try:
         previews = write_previews(ff, out_abs, cuts) if req.preview else ()
-        written = _timelines(ff, req, infos, results, out_abs) if req.timelines else []
+        written = _timelines(ff, req, infos, results, out_abs, turn) if req.timelines else []
     except BaseException:
         outputs.remove_changed(before)
         raise
     return previews, written
 
 
-def _timelines(ff, req, infos, results, out_abs: str) -> list[str]:
+def _timelines(ff, req, infos, results, out_abs: str, turn: int) -> list[str]:
     """Export each transition segment as ProRes beside OUT and write the editor timelines."""
     from vae_transition import export
 
     segments = [r.segment for r in results]
-    return export.join_timelines(ff, infos, segments, out_abs, req.timelines)
+    return export.join_timelines(ff, infos, segments, out_abs, req.timelines, turn)
 
 
 def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
