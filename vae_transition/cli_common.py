@@ -22,7 +22,8 @@ def note(message: str) -> None:
     click.echo(message, err=True)
 
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))  # (Windows has no SIGHUP)
 
 
 class Interrupted(KeyboardInterrupt):

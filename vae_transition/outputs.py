@@ -99,6 +99,12 @@ def remove_changed(before: dict[str, tuple[int, int] | None]) -> None:
     remove_quietly(*(p for p, ident in now.items() if ident is not None and ident != before[p]))
 
 
+def remove_if_same(path: str, identity: tuple[int, int] | None) -> None:
+    """Remove path if it is still the file we made (identity from identities())."""
+    if identity is not None and identities([path])[path] == identity:
+        remove_quietly(path)
+
+
 def remove_quietly(*paths: str) -> None:
     """Delete files or folders we made; never raises (cleanup runs while an error is raised)."""
     for path in paths:

@@ -38,13 +38,18 @@ def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_a
     """Put OUT in place (never clobbering without --overwrite), then write its previews and
     timelines; on any error remove what this join made or replaced. (previews, timelines).
     turn: the display rotation the transition segments are stored with."""
-    before = outputs.identities([out_abs, *side_paths(req, out_abs)])
-    outputs.publish(out_tmp, out_abs, req.overwrite)
+    mine = outputs.identities([out_tmp])[out_tmp]
+    before = outputs.identities(side_paths(req, out_abs))
+    published = False
     try:
+        outputs.publish(out_tmp, out_abs, req.overwrite)
+        published = True
         previews = write_previews(ff, out_abs, cuts) if req.preview else ()
         written = _timelines(ff, req, infos, results, out_abs, turn) if req.timelines else []
     except BaseException:
-        outputs.remove_changed(before)
+        outputs.remove_if_same(out_abs, mine)  # ours, even if a signal split the publish
+        if published:  # a join that lost the race made no side file: the winner's stay
+            outputs.remove_changed(before)
         raise
     return previews, written
 
