@@ -11,16 +11,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from vae_transition import cache, tensors
+from vae_transition import tensors
 
 CACHE_ENV = "VAE_TRANSITION_CACHE"
 
@@ -80,14 +77,15 @@ def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
 
 
 def adapt(model, images: list[np.ndarray], cfg: AdaptConfig = AdaptConfig(), seed: int = 0,
-          use_cache: bool = True, log: Callable[[str], None] = lambda s: None,
-          ) -> tuple[object, float, bool]:
+          use_cache: bool = True, log=lambda s: None) -> tuple[object, float, bool]:
     """(adapted model, seconds spent, cache hit). steps == 0 returns the model untouched.
 
     A cached entry is used only when its digests match and its weights load and are finite;
     a bad one is noted, removed and trained again. Caching is best effort (a note at most)."""
     if cfg.steps <= 0:
         return model, 0.0, False
+    from vae_transition import cache
+
     start = time.perf_counter()
     folder, key = str(cache_dir() / "adapted"), cache_key(model, images, cfg, seed)
     if use_cache and cache.has_entry(folder, key, _FILES):
@@ -103,8 +101,12 @@ def adapt(model, images: list[np.ndarray], cfg: AdaptConfig = AdaptConfig(), see
 _FILES = (".safetensors", ".json")  # an adapted model's cache entry: weights and config
 
 
-def _load_cached(folder: str, key: str, device, log: Callable[[str], None]):
+def _load_cached(folder: str, key: str, device, log):
     """The verified cached model, or None (a damaged entry is noted and removed)."""
+    import shutil
+    import tempfile
+
+    from vae_transition import cache
     from vae_transition.weights import ModelError, load_model
 
     private = tempfile.mkdtemp(prefix="vae-transition-model-")
@@ -120,9 +122,13 @@ def _load_cached(folder: str, key: str, device, log: Callable[[str], None]):
         shutil.rmtree(private, ignore_errors=True)
 
 
-def _save_atomically(model, folder: str, key: str, log: Callable[[str], None]) -> None:
+def _save_atomically(model, folder: str, key: str, log) -> None:
     """Store the adapted model in the cache (verified entry, manifest last); best effort: a
     read-only or full cache, or a folder in the way, is a note and leaves no temporary file."""
+    import shutil
+    import tempfile
+
+    from vae_transition import cache
     from vae_transition.weights import save_model
 
     private = tempfile.mkdtemp(prefix="vae-transition-model-")
