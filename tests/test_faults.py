@@ -31,16 +31,17 @@ def clips(tmp_path_factory):
             make_clip(d / "other.mp4", frames=48, source="smptebars"))
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
+@pytest.fixture(scope="module", name="tiny_model")
+def tiny_model_fixture(tmp_path_factory):
+    """A small random VAE on disk (.safetensors + .json), for --model."""
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("tiny") / "tiny.safetensors"
     save_model(VAE(VAEConfig(base_channels=8, latent_channels=4)).eval(), path)
     return path
 
 
-@pytest.fixture
-def sandbox(tmp_path, monkeypatch):
+@pytest.fixture(name="sandbox")
+def sandbox_fixture(tmp_path, monkeypatch):
     """A private cache and TMPDIR; returns a check that nothing was left behind."""
     work = tmp_path / "tmpdir"
     work.mkdir()

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import decoded_frame_count, make_clip
 from test_faults import (FAST, TOTAL, invoke, joined, one_line_error,  # noqa: F401
-                         sandbox, tiny_model)
+                         sandbox_fixture, tiny_model_fixture)
 from vae_transition import outputs
 from vae_transition.pipeline import JoinRequest, join
 from vae_transition.transition import TransitionSpec

@@ -12,7 +12,7 @@ import pytest
 from conftest import decoded_frame_count, make_clip
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.process import run, run_capture
-from test_faults import FAST, invoke, joined, sandbox  # noqa: F401
+from test_faults import FAST, invoke, joined, sandbox_fixture  # noqa: F401
 from vae_transition.pipeline import JoinRequest, cut_frames, target_format
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_clip
-from test_faults import tiny_model  # noqa: F401  (a fixture)
+from test_faults import tiny_model_fixture  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def _stop(proc, sig: int, tmp_path: Path, work: Path, out: Path, kids: set[int])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_signal_during_parallel_adaptation(chain, tiny_model, tmp_path, sig):  # noqa: F811
+def test_signal_during_parallel_adaptation(chain, tiny_model, tmp_path, sig):
     """Two cuts adapting at once (-j 2) stop at their next layer, not after training."""
     out = tmp_path / "out.mp4"
     proc, work = _start(["join", *chain, "-o", out, "-j", "2", "-n", "4", "--model",
@@ -93,8 +93,8 @@ def test_signal_while_ffmpeg_encodes(tmp_path, sig):
     a = make_clip(tmp_path / "a.mp4", size=(320, 192), frames=240)
     b = make_clip(tmp_path / "b.mp4", size=(320, 192), frames=240, source="mandelbrot")
     out = tmp_path / "out.mp4"
-    proc, work = _start(["join", a, b, "-o", out, "--reencode", "--method", "crossfade",
-                         "-n", "4", "-j", "2", "--no-cache"], tmp_path)
+    proc, work = _start(["join", a, b, "-o", out, "--size", "640x384", "--method", "crossfade",
+                         "-n", "4", "-j", "2", "--no-cache"], tmp_path)  # upscaled: a slow encode
     deadline, kids = time.monotonic() + 30, set()
     while time.monotonic() < deadline and not any(p.name.startswith(".out.tmp")
                                                   for p in tmp_path.iterdir()):
