@@ -88,7 +88,7 @@ def adapt(model, images: list[np.ndarray], cfg: AdaptConfig = AdaptConfig(), see
 
     start = time.perf_counter()
     folder, key = str(cache_dir() / "adapted"), cache_key(model, images, cfg, seed)
-    if use_cache and cache.has_entry(folder, key, _FILES):
+    if use_cache and cache.has_entry(folder, key):
         tuned = _load_cached(folder, key, next(model.parameters()).device, log)
         if tuned is not None:
             return tuned, time.perf_counter() - start, True

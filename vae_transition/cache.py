@@ -2,7 +2,7 @@
 
 An entry is files named KEY + suffix in a cache folder (KEY.mp4; KEY.safetensors + KEY.json)
 and a manifest, KEY.manifest.json = {"key": KEY, "files": {name: sha256}}, written last. An
-entry counts only when its manifest lists it; fetch() copies its files into a private folder
+entry exists when its manifest does, and counts only for the files it lists; fetch() copies its files into a private folder
 and checks every digest on the copy, so nothing can change between the check and the use.
 Symbolic links, missing or extra bytes, a planted file: all are damage. A damaged entry is
 removed by evict() and made again by the caller.
@@ -61,10 +61,9 @@ def copy_digest(src: str, dest: str | None = None) -> str:
     return h.hexdigest()
 
 
-def has_entry(folder: str, key: str, suffixes: Iterable[str]) -> bool:
-    """Whether anything of the entry exists (a manifest, or a file without one)."""
-    return any(os.path.lexists(os.path.join(folder, key + s))
-               for s in (*suffixes, ".manifest.json"))
+def has_entry(folder: str, key: str) -> bool:
+    """Whether the entry's manifest exists (files without one are a miss, replaced by store())."""
+    return os.path.lexists(manifest_path(folder, key))
 
 
 def fetch(folder: str, key: str, suffixes: Iterable[str], dest_dir: str) -> dict[str, str]:

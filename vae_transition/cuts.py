@@ -183,7 +183,7 @@ def _make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
 def _cached_segment(cut: Cut, job: CutJob, key: str, ext: str) -> probe.ClipInfo | None:
     """A verified copy of the cached segment in the work folder, or None (a bad entry is noted
     and removed; the caller makes it again)."""
-    if not cache.has_entry(job.cache, key, (ext,)):
+    if not cache.has_entry(job.cache, key):
         return None
     try:
         copy = cache.fetch(job.cache, key, (ext,), job.workdir)[ext]
