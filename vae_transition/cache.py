@@ -2,10 +2,10 @@
 
 An entry is files named KEY + suffix in a cache folder (KEY.mp4; KEY.safetensors + KEY.json)
 and a manifest, KEY.manifest.json = {"key": KEY, "files": {name: sha256}}, written last. An
-entry exists when its manifest does, and counts only for the files it lists; fetch() copies its files into a private folder
-and checks every digest on the copy, so nothing can change between the check and the use.
-Symbolic links, missing or extra bytes, a planted file: all are damage. A damaged entry is
-removed by evict() and made again by the caller.
+entry exists when its manifest does. fetch() copies its files into a private folder and checks
+every digest on the copy, so nothing can change between the check and the use. Symbolic links,
+missing or extra bytes, a planted file: all are damage. A damaged entry is removed by evict()
+and made again by the caller; a file without a manifest is a miss, replaced by store().
 
 Writing is best effort: store() never raises and never leaves a temporary file; it returns why
 it failed (a read-only folder, a full disk, a folder in the way) for a one-line note.
