@@ -89,4 +89,6 @@ def test_alpha_is_dropped_with_a_note(tmp_path, sandbox):
     joined(result, out)
     notes = [ln for ln in result.output.splitlines() if ln.startswith("note:") and "alpha" in ln]
     assert len(notes) == 1 and notes[0].startswith("note: a.mov has an alpha channel"), notes
+    exported = invoke("export", a, b, "-o", tmp_path / "seg.mov", *FAST)
+    assert exported.exit_code == 0 and "note: a.mov has an alpha channel" in exported.output
     sandbox()

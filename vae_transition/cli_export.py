@@ -68,10 +68,6 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
                      overwrite)
     ff = find_ffmpeg(ffmpeg_path)
     a, b = probe(ff, clip_a), probe(ff, clip_b)
-    from vae_transition.pipeline import alpha_notes
-
-    for line in alpha_notes([a, b]):
-        log(line)
     model = load_for(model_path, tspec.method)
     result = ex.export_segment(ff, a, b, tspec, spec, out_abs, model, log)
     log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles), "

@@ -257,6 +257,8 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
     fmt = FORMATS[spec.format]
     check_size(fmt, a.width, a.height)
     parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
+    for line in pipeline.alpha_notes([a, b]):
+        log(line)
     (tail, head), = pipeline.cut_frames(ff, [a, b], (a.width, a.height),
                                         pipeline.context_frames(tspec))
     tuned = cuts.pair_model(model, tail, head, tspec, log)
