@@ -42,13 +42,27 @@ class VideoFormat:
     profile: str | None = None    # ffmpeg's name, e.g. "High"
     color: str | None = None      # colour matrix tag, e.g. "bt709"; None = untagged (bt601)
     crf: int = 16                 # visually lossless for x264; x265 gets crf + 2
+    rotation: int = 0             # the clip's display rotation (0, 90, 180, 270), see coded_size
 
     @classmethod
     def of(cls, info: ClipInfo) -> VideoFormat:
         codec = info.codec if info.codec in ENCODERS else "h264"
         pix = info.pix_fmt if info.pix_fmt in X26X_PIX_FMTS else "yuv420p"
         return cls(info.width, info.height, info.fps, codec, pix.replace("yuvj", "yuv"),
-                   info.profile, info.color)
+                   info.profile, info.color, rotation=info.rotation)
+
+    @property
+    def coded_size(self) -> tuple[int, int]:
+        """(w, h) as stored in the stream: width and height are the upright picture's, and a
+        phone clip stores it turned by `rotation` (its display matrix turns it back)."""
+        return (self.height, self.width) if self.rotation % 180 == 90 else (self.width, self.height)
+
+
+def to_coded(frame: np.ndarray, rotation: int, upright: bool = False) -> np.ndarray:
+    """An upright (H, W, 3) frame turned the way a clip with this display rotation stores it
+    (upright=True: the reverse, a stored frame turned upright)."""
+    turns = (rotation // 90) % 4
+    return np.rot90(frame, turns if upright else -turns) if turns else frame
 
 
 def raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
@@ -74,7 +88,7 @@ def segment_args(ff: FFmpegBinary, fmt: VideoFormat, out: str) -> list[str]:
     """Encode stdin frames to a segment that matches `fmt` closely enough to be stream-copied."""
     scale, tags = color_args(fmt.color)
     enc = ENCODERS[fmt.codec]
-    args = ff.base() + raw_input_args(fmt.width, fmt.height, fmt.fps)
+    args = ff.base() + raw_input_args(*fmt.coded_size, fmt.fps)
     args += ["-vf", f"{scale},format={fmt.pix_fmt}", "-c:v", enc, "-pix_fmt", fmt.pix_fmt]
     if enc == "libx264":
         args += ["-preset", "medium", "-crf", str(fmt.crf)]
@@ -107,8 +121,10 @@ def write_frames(args: list[str], frames: Iterable[np.ndarray], size: tuple[int,
 
 
 def encode_segment(ff: FFmpegBinary, frames: Iterable[np.ndarray], fmt: VideoFormat, out: str) -> int:
-    """Encode frames as a segment matching `fmt`; returns the frame count."""
-    return write_frames(segment_args(ff, fmt, out), frames, (fmt.width, fmt.height))
+    """Encode upright frames as a segment matching `fmt` (stored turned like the clips, so the
+    output's display matrix shows it upright too); returns the frame count."""
+    coded = (to_coded(f, fmt.rotation) for f in frames)
+    return write_frames(segment_args(ff, fmt, out), coded, fmt.coded_size)
 
 
 def encode_lossless(ff: FFmpegBinary, frames: Iterable[np.ndarray], width: int, height: int,

@@ -31,11 +31,13 @@ _TAIL_MARGIN_FRAMES = 4
 
 
 def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | None = None,
-              from_end: bool = False) -> list[str]:
+              from_end: bool = False, vf: str = "") -> list[str]:
     """The decode command: frames start..start+count-1 (count None: to the end) on stdout.
 
     from_end: decode only the tail instead, seeking to about `count` frames (plus a margin)
     before the end; the caller keeps the last `count` frames it gets (`start` is ignored).
+    vf: a filter applied first (e.g. the splice's conform filter); info's width and height
+    must then describe its output.
     """
     if start < 0 or (count is not None and count < 0):
         raise ValueError(f"start and count must be >= 0, got start={start}, count={count}")
@@ -46,10 +48,11 @@ def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | 
         if first > 0:
             # Input -ss: jump to the keyframe before, decode from it, drop frames before the time.
             seek = ["-ss", f"{float(first / info.fps):.6f}"]
-    filters = []
+    chain = [vf] if vf else []
     if start and not from_end:
         # Exact by index, not by time: select counts decoded frames from 0.
-        filters = ["-vf", f"select=gte(n\\,{start})"]
+        chain.append(f"select=gte(n\\,{start})")
+    filters = ["-vf", ",".join(chain)] if chain else []
     limit = ["-frames:v", str(count)] if count is not None and not from_end else []
     # -reinit_filter 0: a change of frame parameters mid-file (a spliced segment with other colour
     # tags) would rebuild the filter graph and restart select's frame counter n.
@@ -83,34 +86,36 @@ def _frames_from(ff: FFmpegBinary, info: ClipInfo, cmd: list[str]) -> Iterator[n
 
 
 def iter_frames(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0,
-                count: int | None = None) -> Iterator[np.ndarray]:
+                count: int | None = None, vf: str = "") -> Iterator[np.ndarray]:
     """Frames start..start+count-1, each (H, W, 3) uint8 RGB, in display order.
 
     Streams: one frame in memory at a time. Closing the iterator early kills ffmpeg.
     """
-    yield from _frames_from(ff, info, read_args(ff, info, start=start, count=count))
+    yield from _frames_from(ff, info, read_args(ff, info, start=start, count=count, vf=vf))
 
 
-def first_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1) -> list[np.ndarray]:
+def first_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1, vf: str = "") -> list[np.ndarray]:
     """The first n frames; MediaError if the clip decodes to fewer."""
-    frames = list(iter_frames(ff, info, count=n))
+    frames = list(iter_frames(ff, info, count=n, vf=vf))
     if len(frames) < n:
         raise MediaError(f"{info.path}: decodes to only {len(frames)} frames; {n} were needed")
     return frames
 
 
-def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1) -> list[np.ndarray]:
-    """Exactly the last n decoded frames, decoding only the clip's tail when seeking works."""
+def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1, vf: str = "") -> list[np.ndarray]:
+    """Exactly the last n decoded frames, decoding only the clip's tail when seeking works
+    (vf: see read_args; one that changes the frame rate needs a whole decode: iter_frames)."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if n > info.frame_count:
         raise MediaError(f"{info.path}: has only {info.frame_count} frames; {n} were needed")
     if n == 0:
         return []
-    tail = _keep_last(_frames_from(ff, info, read_args(ff, info, count=n, from_end=True)), n)
+    tail = _keep_last(_frames_from(ff, info, read_args(ff, info, count=n, from_end=True,
+                                                       vf=vf)), n)
     if len(tail) < n:
         # The seek landed too late (odd timestamps): decode everything instead.
-        tail = _keep_last(iter_frames(ff, info), n)
+        tail = _keep_last(iter_frames(ff, info, vf=vf), n)
     if len(tail) < n:
         raise MediaError(f"{info.path}: decodes to only {len(tail)} frames; {n} were needed")
     return tail

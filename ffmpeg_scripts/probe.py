@@ -56,6 +56,7 @@ class ClipInfo:
     sar: Fraction  # sample aspect ratio (1 when unknown)
     audio: tuple[AudioInfo, ...]
     color: str | None  # the YUV matrix when tagged, e.g. "bt709"; None when untagged
+    rotation: int = 0  # display rotation in degrees (0, 90, 180, 270): width/height are upright
 
     @property
     def has_audio(self) -> bool:
@@ -138,7 +139,7 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         fps=fps, frame_count=len(frames),
         codec=v["codec"], profile=v["profile"], pix_fmt=v["pix_fmt"], sar=v["sar"],
         audio=tuple(_parse_audio(p) for _, k, p, _ in _streams(stderr_header) if k == "Audio"),
-        color=v["color"],
+        color=v["color"], rotation=video[1] // 90 * 90,
     )
 
 

@@ -13,6 +13,9 @@ after), so the audio runs exactly as long as the picture.
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -22,6 +25,7 @@ from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run
 
 AUDIO_RATE = 48000
+_PLAIN_EXT = re.compile(r"\.[a-z0-9]{1,8}")  # extensions kept on the links (concat's safe names)
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
 
@@ -65,8 +69,8 @@ def muxer_for(path: str) -> str:
 
 def can_passthrough(a: ClipInfo, b: ClipInfo) -> bool:
     """Whether B's packets can follow A's (and a segment of ours) in one stream without re-encoding."""
-    same = (a.codec, a.width, a.height, a.pix_fmt, a.fps, a.sar) == \
-           (b.codec, b.width, b.height, b.pix_fmt, b.fps, b.sar)
+    same = (a.codec, a.width, a.height, a.pix_fmt, a.fps, a.sar, a.rotation) == \
+           (b.codec, b.width, b.height, b.pix_fmt, b.fps, b.sar, b.rotation)
     return same and a.codec in ("h264", "hevc") and a.pix_fmt in X26X_PIX_FMTS
 
 
@@ -77,18 +81,35 @@ def conformed_frames(clip: ClipInfo, fps: Fraction) -> int:
     return max(1, round(clip.frame_count / clip.fps * fps))
 
 
-def quote_concat(path: str) -> str:
-    """A path as a quoted concat-demuxer token: ' is closed, escaped, and reopened."""
-    return "'" + path.replace("'", "'\\''") + "'"
+def quote_concat(name: str) -> str:
+    """A name as a quoted concat-demuxer token: ' is closed, escaped, and reopened. A line break
+    would end the directive, so it is refused (splice() only lists names of its own anyway)."""
+    if any(c in name for c in "\n\r\0"):
+        raise ValueError(f"cannot list {name!r} in a concat list: it holds a line break")
+    return "'" + name.replace("'", "'\\''") + "'"
 
 
-def concat_list(pieces: tuple[Piece, ...]) -> str:
-    """Text of a concat demuxer list; `duration` pins each piece's length so offsets are exact."""
+def concat_list(names: list[str], pieces: tuple[Piece, ...]) -> str:
+    """Text of a concat demuxer list naming each piece by names[i] (see link_pieces);
+    `duration` pins each piece's length so offsets are exact."""
     lines = ["ffconcat version 1.0"]
-    for p in pieces:
+    for name, p in zip(names, pieces):
         seconds = Fraction(p.frames) / p.fps
-        lines += [f"file {quote_concat(p.path)}", f"duration {float(seconds):.9f}"]
+        lines += [f"file {quote_concat(name)}", f"duration {float(seconds):.9f}"]
     return "\n".join(lines) + "\n"
+
+
+def link_pieces(pieces: tuple[Piece, ...], folder: str) -> list[str]:
+    """Link every piece into `folder` as piece-NNN.EXT and return those names: no user path is
+    ever written into a concat list, so no name can be read as a directive (a newline in it
+    would start a `file` line of its own choosing)."""
+    names = []
+    for i, p in enumerate(pieces):
+        ext = os.path.splitext(p.path)[1].lower()
+        name = f"piece-{i:04d}" + (ext if _PLAIN_EXT.fullmatch(ext) else "")
+        os.symlink(os.path.abspath(p.path), os.path.join(folder, name))
+        names.append(name)
+    return names
 
 
 def conform_filter(fmt: VideoFormat) -> str:
@@ -160,7 +181,8 @@ def _output_args(plan: SplicePlan) -> list[str]:
 
 def passthrough_args(ff: FFmpegBinary, plan: SplicePlan, list_path: str) -> list[str]:
     """Stream-copy the pieces listed in `list_path` (see concat_list), adding rebuilt audio."""
-    args = ff.base() + ["-f", "concat", "-safe", "0", "-i", list_path]
+    # -safe 1: the list names only our own links (plain relative names); anything else fails
+    args = ff.base() + ["-f", "concat", "-safe", "1", "-i", input_url(list_path)]
     clip_inputs: dict[int, int] = {}
     for i, p in enumerate(plan.pieces):
         if p.clip is not None and p.clip.has_audio:
@@ -194,15 +216,17 @@ def reencode_args(ff: FFmpegBinary, plan: SplicePlan) -> list[str]:
 
 
 def splice(ff: FFmpegBinary, plan: SplicePlan) -> None:
-    """Write plan.out (one ffmpeg run). The concat list, if any, lives beside it and is removed."""
+    """Write plan.out (one ffmpeg run). The concat list and its links live in a private
+    folder that is always removed."""
     if not plan.passthrough:
         run(reencode_args(ff, plan), what="ffmpeg (re-encode)")
         return
-    list_path = plan.out + ".ffconcat"
+    folder = tempfile.mkdtemp(prefix="vae-transition-splice-")
     try:
+        names = link_pieces(plan.pieces, folder)
+        list_path = os.path.join(folder, "pieces.ffconcat")
         with open(list_path, "w", encoding="utf-8") as fh:
-            fh.write(concat_list(plan.pieces))
+            fh.write(concat_list(names, plan.pieces))
         run(passthrough_args(ff, plan, list_path), what="ffmpeg (splice)")
     finally:
-        if os.path.exists(list_path):
-            os.remove(list_path)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -28,9 +28,14 @@ def plan(a, b, *, n=4, passthrough=True, out="/o/.out.tmp.mp4"):
 
 
 def test_concat_list_escapes_quotes_and_pins_durations():
-    text = concat_list((Piece("/m/it's here.mp4", 48, Fraction(24000, 1001)),))
-    assert "file '/m/it'\\''s here.mp4'" in text
+    text = concat_list(["it's here.mp4"], (Piece("/m/x.mp4", 48, Fraction(24000, 1001)),))
+    assert "file 'it'\\''s here.mp4'" in text and "/m/x.mp4" not in text
     assert "duration 2.002000000" in text
+
+
+def test_concat_list_refuses_line_breaks():
+    with pytest.raises(ValueError, match="line break"):
+        concat_list(["x\nfile /etc/other.mp4\n#"], (Piece("/m/x.mp4", 4, Fraction(24)),))
 
 
 def test_passthrough_copies_video_and_never_passes_paths_as_options():

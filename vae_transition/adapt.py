@@ -77,36 +77,71 @@ def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
 
 
 def adapt(model, images: list[np.ndarray], cfg: AdaptConfig = AdaptConfig(), seed: int = 0,
-          use_cache: bool = True) -> tuple[object, float, bool]:
-    """(adapted model, seconds spent, cache hit). steps == 0 returns the model untouched."""
+          use_cache: bool = True, log=lambda s: None) -> tuple[object, float, bool]:
+    """(adapted model, seconds spent, cache hit). steps == 0 returns the model untouched.
+
+    A cached entry is used only when its digests match and its weights load and are finite;
+    a bad one is noted, removed and trained again. Caching is best effort (a note at most)."""
     if cfg.steps <= 0:
         return model, 0.0, False
-    from vae_transition.weights import load_model, save_model
+    from vae_transition import cache
 
     start = time.perf_counter()
-    device = next(model.parameters()).device
-    path = cache_dir() / "adapted" / f"{cache_key(model, images, cfg, seed)}.safetensors"
-    if use_cache and path.is_file():
-        try:
-            return load_model(path, device=device), time.perf_counter() - start, True
-        except Exception:  # a damaged cache entry is retrained and replaced
-            pass
+    folder, key = str(cache_dir() / "adapted"), cache_key(model, images, cfg, seed)
+    if use_cache and cache.has_entry(folder, key):
+        tuned = _load_cached(folder, key, next(model.parameters()).device, log)
+        if tuned is not None:
+            return tuned, time.perf_counter() - start, True
     tuned = fine_tune(model, images, cfg, seed)
     if use_cache:
-        _save_atomically(tuned, path, save_model)
+        _save_atomically(tuned, folder, key, log)
     return tuned, time.perf_counter() - start, False
 
 
-def _save_atomically(model, path: Path, save_model) -> None:
-    """Write the cache entry under a temporary name, then rename both files; best effort."""
+_FILES = (".safetensors", ".json")  # an adapted model's cache entry: weights and config
+
+
+def _load_cached(folder: str, key: str, device, log):
+    """The verified cached model, or None (a damaged entry is noted and removed)."""
+    import shutil
+    import tempfile
+
+    from vae_transition import cache
+    from vae_transition.weights import ModelError, load_model
+
+    private = tempfile.mkdtemp(prefix="vae-transition-model-")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.safetensors")
-        save_model(model, tmp)
-        os.replace(tmp.with_suffix(".json"), path.with_suffix(".json"))
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs the next run its adaptation time
+        copies = cache.fetch(folder, key, _FILES, private)
+        return load_model(copies[".safetensors"], device=device)
+    except (cache.BadEntry, ModelError) as exc:
+        why = " ".join(str(exc).replace(private + os.sep, "").split())
+        log(f"note: cached adapted model {key} is damaged ({why}): removed, adapting again")
+        cache.evict(folder, key, _FILES)
+        return None
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _save_atomically(model, folder: str, key: str, log) -> None:
+    """Store the adapted model in the cache (verified entry, manifest last); best effort: a
+    read-only or full cache, or a folder in the way, is a note and leaves no temporary file."""
+    import shutil
+    import tempfile
+
+    from vae_transition import cache
+    from vae_transition.weights import save_model
+
+    private = tempfile.mkdtemp(prefix="vae-transition-model-")
+    try:
+        path = os.path.join(private, key + ".safetensors")
+        save_model(model, path)
+        failed = cache.store(folder, key, {".safetensors": path, ".json": path[:-12] + ".json"})
+    except OSError as exc:  # the private folder itself is full
+        failed = exc.strerror or str(exc)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    if failed:
+        log(f"note: could not cache the adapted model ({failed}); continuing without")
 
 
 def pair_images(a_frames: list[np.ndarray], b_frames: list[np.ndarray], long_side: int,

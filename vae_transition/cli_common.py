@@ -6,9 +6,12 @@ Only click is imported here, so `--help` stays instant.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 
 import click
+
+from vae_transition import limits
 
 METHODS = ("vae", "crossfade", "flow")
 PATHS = ("lerp", "slerp", "ease")
@@ -19,8 +22,39 @@ def note(message: str) -> None:
     click.echo(message, err=True)
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP")
+                     if hasattr(signal, name))  # (Windows has no SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C, so the same cleanup runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, frame) -> None:
+    for sig in STOP_SIGNALS:  # a second signal must not cut the cleanup short
+        signal.signal(sig, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def catch_signals() -> None:
+    """Ctrl-C, SIGTERM and SIGHUP all unwind the stack (temp files removed, ffmpeg killed)."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, _on_signal)
+
+
+def exit_interrupted(exc: KeyboardInterrupt) -> None:
+    """Exit 128 + the signal's number (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    note(f"interrupted ({signal.Signals(signum).name}): nothing was written")
+    sys.exit(128 + signum)
+
+
 def user_errors(fn):
-    """Turn library exceptions into one-line errors (exit 1) and Ctrl-C into exit 130."""
+    """Turn library exceptions into one-line errors (exit 1) and signals into 128 + signal."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -28,9 +62,8 @@ def user_errors(fn):
 
         try:
             return fn(*args, **kwargs)
-        except KeyboardInterrupt:
-            note("interrupted: nothing was written")
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            exit_interrupted(exc)
         except click.ClickException:
             raise
         except (FFmpegError, ValueError, OSError) as exc:
@@ -44,6 +77,10 @@ def user_errors(fn):
 
 
 def _one_line(exc: Exception) -> str:
+    from vae_transition.outputs import OutputExists
+
+    if isinstance(exc, OutputExists):
+        return str(exc)
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}"
@@ -58,13 +95,15 @@ def ffmpeg_option(fn):
 def transition_options(fn):
     """Options shared by every command that makes transitions."""
     options = [
-        click.option("--frames", "-n", default=24, show_default=True, type=click.IntRange(1, 1000),
+        click.option("--frames", "-n", default=24, show_default=True,
+                     type=click.IntRange(1, limits.MAX_TRANSITION_FRAMES),
                      help="Transition frames between the clips."),
         click.option("--method", type=click.Choice(METHODS), default="vae", show_default=True,
                      help="vae: morph through the VAE; crossfade / flow: baselines."),
         click.option("--path", "path_kind", type=click.Choice(PATHS), default="lerp",
                      show_default=True, help="Latent path between the two frames (vae method)."),
-        click.option("--seed", default=0, show_default=True, help="Seed for anything random."),
+        click.option("--seed", default=0, show_default=True,
+                     type=click.IntRange(0, limits.MAX_SEED), help="Seed for anything random."),
         click.option("--adapt-steps", default=40, show_default=True, type=click.IntRange(0),
                      help="Fine-tune the VAE on the pair first (cached); 0 turns it off."),
         click.option("--model", "model_path", metavar="FILE", default=None,
@@ -118,8 +157,12 @@ def parse_size(value: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     w, sep, h = value.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 2 or int(h) < 2:
+    if not sep or not w.isdigit() or not h.isdigit():
         raise click.BadParameter(f"'{value}' is not WIDTHxHEIGHT, e.g. 1280x768", param_hint="--size")
+    try:
+        limits.check_size(int(w), int(h), value)
+    except limits.LimitError as exc:
+        raise click.BadParameter(str(exc), param_hint="--size") from None
     return int(w), int(h)
 
 

@@ -17,6 +17,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from vae_transition import limits
+
 _FRAMES = re.compile(r"^frames\s+(\S+)$")
 
 
@@ -61,7 +63,10 @@ def _frames_value(value: str, name: str, number: int, after_clip: bool) -> int:
         raise ClipListError(f"{name}:{number}: 'frames' must come between two clips")
     if not value.isdigit() or int(value) < 1:
         raise ClipListError(f"{name}:{number}: 'frames {value}' needs a whole number >= 1")
-    return int(value)
+    try:
+        return limits.check_frames(int(value), "frames")
+    except limits.LimitError as exc:
+        raise ClipListError(f"{name}:{number}: {exc}") from None
 
 
 def read_clip_list(path: str) -> ClipList:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +19,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ffmpeg_scripts import encode, frames, probe
+from ffmpeg_scripts.errors import FFmpegError
+from vae_transition import cache
 from vae_transition.transition import TransitionSpec, make_transition
+
+_local = threading.local()  # .stop: the event of the cut this thread makes (see _stop_hook)
+_hook_lock = threading.Lock()
+_hooked: list = []           # the hook's handle, once registered
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class CutResult:
     adapt_seconds: float
     cached: bool                   # the segment came from the cache
     scores: dict | None            # metrics.TransitionScores.as_dict(), when asked for
+    goals: dict | None = None      # metric name -> meets its goal (TransitionScores.meets_goals)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], Non
 
     images = pair_images(list(tail), list(head), spec.long_side, model.cfg.downsample)
     tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed,
-                                use_cache)
+                                use_cache, log)
     log(f"adapted the model to the pair: {'cached, ' if hit else ''}{seconds:.1f} s")
     return tuned
 
@@ -129,24 +135,36 @@ def _encode(job: CutJob, frames_iter, n: int, path: str) -> None:
         raise RuntimeError(f"a transition has {got} frames, expected {n}")
 
 
-def _scores(cut: Cut, made: list[np.ndarray]) -> dict:
+def _scores(cut: Cut, made: list[np.ndarray] | None) -> tuple[dict | None, dict | None]:
+    """(values, pass/fail per metric) of the made frames against the cut's ends; None unasked."""
+    if made is None:
+        return None, None
     from vae_transition.metrics import score_transition
 
-    return score_transition(cut.tail[-1], made, cut.head[0]).as_dict()
+    scores = score_transition(cut.tail[-1], made, cut.head[0])
+    return scores.as_dict(), scores.meets_goals()
 
 
 def make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
-    """Encode one cut's transition (or fetch it from the cache)."""
+    """Encode one cut's transition (or fetch it, verified, from the cache)."""
+    _local.stop = stop  # _stop_hook stops this thread's model at its next layer
+    try:
+        return _make_segment(cut, job, stop)
+    finally:
+        _local.stop = None
+
+
+def _make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
     start = time.perf_counter()
     ext = ".mp4" if job.passthrough else ".mkv"
-    cached = os.path.join(job.cache, segment_key(cut, job) + ext) if job.cache else None
+    key = segment_key(cut, job) if job.cache else ""
     n = cut.spec.frames
-    if cached and os.path.isfile(cached):
-        scores = None
-        if job.score:
-            made = list(frames.iter_frames(job.ff, probe.probe(job.ff, cached)))
-            scores = _scores(cut, made)
-        return CutResult(cut.index, cached, n, time.perf_counter() - start, 0.0, True, scores)
+    hit = _cached_segment(cut, job, key, ext) if job.cache else None
+    if hit is not None:
+        shown = (encode.to_coded(f, job.fmt.rotation if job.passthrough else 0, upright=True)
+                 for f in frames.iter_frames(job.ff, hit))
+        scores = _scores(cut, list(shown) if job.score else None)
+        return CutResult(cut.index, hit.path, n, time.perf_counter() - start, 0.0, True, *scores)
     t0 = time.perf_counter()
     model = pair_model(job.model, cut.tail, cut.head, cut.spec, job.log, job.cache is not None)
     adapt_s = time.perf_counter() - t0 if model is not job.model else 0.0
@@ -154,22 +172,56 @@ def make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
     path = os.path.join(job.workdir, f"transition-{cut.index:03d}{ext}")
     gen = make_transition(cut.tail[-1], cut.head[0], cut.spec, model)
     _encode(job, _watch(gen, stop, made), n, path)
-    if cached:
-        path = _store(path, cached)
-    scores = _scores(cut, made) if made is not None else None
-    return CutResult(cut.index, path, n, time.perf_counter() - start, adapt_s, False, scores)
+    if job.cache:
+        failed = cache.store(job.cache, key, {ext: path})
+        if failed:
+            job.log(f"note: could not cache a transition ({failed}); continuing without")
+    return CutResult(cut.index, path, n, time.perf_counter() - start, adapt_s, False,
+                     *_scores(cut, made))
 
 
-def _store(path: str, cached: str) -> str:
-    """Copy a fresh segment into the cache (temp name, then rename); the cached path, or path."""
+def _cached_segment(cut: Cut, job: CutJob, key: str, ext: str) -> probe.ClipInfo | None:
+    """A verified copy of the cached segment in the work folder, or None (a bad entry is noted
+    and removed; the caller makes it again)."""
+    if not cache.has_entry(job.cache, key):
+        return None
     try:
-        os.makedirs(os.path.dirname(cached), exist_ok=True)
-        tmp = f"{cached}.tmp-{os.getpid()}-{threading.get_ident()}"
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, cached)
-        return cached
-    except OSError:
-        return path  # an unwritable cache only costs the next run
+        copy = cache.fetch(job.cache, key, (ext,), job.workdir)[ext]
+        info = _probe_segment(job, copy)
+        size = job.fmt.coded_size if job.passthrough else (job.fmt.width, job.fmt.height)
+        kind = (job.fmt.codec, job.fmt.pix_fmt) if job.passthrough else ("ffv1", "bgr0")
+        got = (info.frame_count, info.width, info.height, info.codec, info.pix_fmt)
+        if got != (cut.spec.frames, *size, *kind):
+            raise cache.BadEntry("it holds {} frames of {}x{} {} {}".format(*got))
+        return info
+    except cache.BadEntry as exc:
+        job.log(f"note: cached transition {key} is damaged ({exc}): removed, making it again")
+        cache.evict(job.cache, key, (ext,))
+        return None
+
+
+def _probe_segment(job: CutJob, path: str) -> probe.ClipInfo:
+    try:
+        return probe.probe(job.ff, path)
+    except FFmpegError as exc:
+        raise cache.BadEntry(f"ffmpeg cannot read it: {exc}") from None
+
+
+def _stop_hook(module, args) -> None:
+    """A global forward pre-hook: a cut told to stop leaves its model (adaptation, morph) at
+    the next layer instead of finishing, so Ctrl-C with -j > 1 takes effect at once."""
+    stop = getattr(_local, "stop", None)
+    if stop is not None and stop.is_set():
+        raise KeyboardInterrupt
+
+
+def _hook_models() -> None:
+    """Register _stop_hook once per process (before any worker thread runs a model)."""
+    with _hook_lock:
+        if not _hooked:
+            from torch.nn.modules.module import register_module_forward_pre_hook
+
+            _hooked.append(register_module_forward_pre_hook(_stop_hook))
 
 
 def run_cuts(cuts: list[Cut], job: CutJob, jobs: int = 1,
@@ -183,6 +235,7 @@ def run_cuts(cuts: list[Cut], job: CutJob, jobs: int = 1,
             progress(len(results), len(cuts))
         return results
     threads = _share_threads(jobs)
+    _hook_models()
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cut")
     try:
         futures = [pool.submit(make_segment, cut, job, stop) for cut in cuts]

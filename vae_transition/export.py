@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,6 +23,7 @@ from ffmpeg_scripts.encode import MATRICES, raw_input_args, write_frames
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run_capture
+from vae_transition import outputs
 from vae_transition.timeline import parse_timecode
 
 SEQUENCE_PATTERN = "{name}.%06d.{ext}"  # NAME.000000.png; numbered from the start timecode
@@ -134,6 +134,8 @@ def check_output(out: str, spec: ExportSpec, inputs: Iterable[str] = ()) -> str:
         if fmt.sequence:
             _check_sequence_folder(out_abs, fmt)
     folder = os.path.dirname(out_abs)
+    while fmt.sequence and not os.path.lexists(folder):
+        folder = os.path.dirname(folder)  # a sequence's missing parents are made for it
     if not os.path.isdir(folder):
         raise ExportError(f"{folder}: output folder does not exist")
     if not os.access(folder, os.W_OK):
@@ -210,26 +212,6 @@ def with_handles(frames: Iterable[np.ndarray], a_last: np.ndarray, b_first: np.n
     return chain(repeat(a_last, handles), frames, repeat(b_first, handles))
 
 
-def _tmp_path(out_abs: str) -> str:
-    folder, name = os.path.split(out_abs)
-    stem, ext = os.path.splitext(name)
-    return os.path.join(folder, f".{stem}.tmp-{os.getpid()}{ext}")
-
-
-def _put_in_place(tmp: str, out_abs: str) -> None:
-    """Rename tmp onto out_abs; an old sequence folder is swapped out first, then deleted."""
-    if not os.path.isdir(tmp):
-        os.replace(tmp, out_abs)
-        return
-    old = None
-    if os.path.exists(out_abs):
-        old = _tmp_path(out_abs) + ".old"
-        os.replace(out_abs, old)
-    os.replace(tmp, out_abs)
-    if old:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSpec, out: str,
                   clip: ClipInfo, transition_frames: int) -> ExportResult:
     """Encode frames (transition_frames + 2 * spec.handles of them, at clip's size, rate and
@@ -239,7 +221,7 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
     check_size(fmt, clip.width, clip.height)
     start = parse_timecode(spec.timecode, clip.fps)
     reel = spec.reel or os.path.splitext(os.path.basename(out_abs))[0]
-    tmp = _tmp_path(out_abs)
+    tmp = outputs.tmp_name(out_abs)
     target, sequence = tmp, None
     if fmt.sequence:
         sequence = (sequence_name(out_abs, fmt), start)
@@ -248,18 +230,19 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
     args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target, color=clip.color,
                        timecode=spec.timecode, reel=reel, start_number=start)
     expected = transition_frames + 2 * spec.handles
+    made = outputs.make_parents(out_abs) if fmt.sequence else []
     try:
         if fmt.sequence:
             os.mkdir(tmp)
         n = write_frames(args, frames, (clip.width, clip.height))
         if n != expected:
             raise ExportError(f"the segment has {n} frames, expected {expected}")
-        _put_in_place(tmp, out_abs)
+        outputs.publish(tmp, out_abs, spec.overwrite)
+    except BaseException:
+        outputs.remove_empty(made)  # only the folders this export made
+        raise
     finally:
-        if os.path.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif os.path.exists(tmp):
-            os.remove(tmp)
+        outputs.remove_quietly(tmp)
     return ExportResult(out_abs, fmt.name, expected, transition_frames, spec.handles, clip.fps,
                         clip.width, clip.height, reel, start, sequence)
 
@@ -274,6 +257,8 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
     fmt = FORMATS[spec.format]
     check_size(fmt, a.width, a.height)
     parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
+    for line in pipeline.alpha_notes([a, b]):
+        log(line)
     (tail, head), = pipeline.cut_frames(ff, [a, b], (a.width, a.height),
                                         pipeline.context_frames(tspec))
     tuned = cuts.pair_model(model, tail, head, tspec, log)
@@ -317,22 +302,28 @@ def join_segment_paths(out_abs: str, cuts: int) -> list[str]:
     return [f"{stem}.t{k:02d}.mov" for k in range(1, cuts + 1)]
 
 
-def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrite: bool) -> None:
-    """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
+def join_export_paths(out_abs: str, cuts: int, formats: Iterable[str]) -> list[str]:
+    """Every file a join with --timeline adds: the segments and the timelines."""
     from vae_transition.timeline import EXTENSIONS, parse_formats
 
     stem = os.path.splitext(out_abs)[0]
-    paths = join_segment_paths(out_abs, cuts) + [stem + EXTENSIONS[f]
-                                                 for f in parse_formats(list(formats))]
-    for path in paths:
+    return join_segment_paths(out_abs, cuts) + [stem + EXTENSIONS[f]
+                                                for f in parse_formats(list(formats))]
+
+
+def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrite: bool) -> None:
+    """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
+    for path in join_export_paths(out_abs, cuts, formats):
         if os.path.exists(path) and not overwrite:
             raise ExportError(f"{path}: already exists (use --overwrite to replace it)")
 
 
 def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
-                   formats: Iterable[str]) -> list[str]:
+                   formats: Iterable[str], turn: int = 0) -> list[str]:
     """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
-    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order."""
+    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
+    turn: the display rotation the segments are stored with (pass-through of phone clips)."""
+    from ffmpeg_scripts.encode import to_coded
     from ffmpeg_scripts.frames import iter_frames
     from ffmpeg_scripts.probe import probe
     from vae_transition.timeline import build_timeline, write_timelines
@@ -341,8 +332,8 @@ def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str],
     results = []
     for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
         seg_info = probe(ff, seg)  # each cut may have its own length (join --from)
-        results.append(export_frames(ff, iter_frames(ff, seg_info), spec, path, infos[0],
-                                     seg_info.frame_count))
+        upright = (to_coded(f, turn, upright=True) for f in iter_frames(ff, seg_info))
+        results.append(export_frames(ff, upright, spec, path, infos[0], seg_info.frame_count))
     stem = os.path.splitext(out_abs)[0]
     tl = build_timeline(os.path.basename(stem), infos, results,
                         [clip_timecode(ff, i) for i in infos])

@@ -8,16 +8,18 @@ the ffmpeg_scripts / model errors, which the CLI turns into one-line messages.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
-from vae_transition import tensors
+from vae_transition import limits, outputs, sides, tensors
 from vae_transition.cuts import Cut, CutJob, model_digest, run_cuts
 from vae_transition.transition import TransitionSpec
 
@@ -65,6 +67,7 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     """Validate input/output paths before any work; returns the absolute output path."""
     if len(clips) < 2:
         raise JoinError("join needs at least two clips")
+    limits.check_clip_count(len(clips))
     out_abs = os.path.abspath(out)
     splice.muxer_for(out_abs)
     for clip in clips:  # probe() says what is wrong with an input itself
@@ -82,6 +85,20 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     except OSError as exc:
         raise JoinError(f"{folder}: output folder is not writable ({exc.strerror})") from None
     return out_abs
+
+
+def check_clips(infos: list[probe.ClipInfo]) -> None:
+    for info in infos:
+        limits.check_size(info.width, info.height, os.path.basename(info.path))
+
+
+_ALPHA = re.compile(r"^(yuva|gbrap|ya\d)|rgba|bgra|argb|abgr|rgb32|bgr32")
+
+
+def alpha_notes(infos: list[probe.ClipInfo]) -> list[str]:
+    """A clip with an alpha channel (ProRes 4444, PNG in .mov, ...) loses it: say so."""
+    return [f"note: {os.path.basename(i.path)} has an alpha channel ({i.pix_fmt}); the output "
+            f"has none, so its transparency is dropped" for i in infos if _ALPHA.search(i.pix_fmt)]
 
 
 def conform_notes(infos: list[probe.ClipInfo], fmt: encode.VideoFormat) -> list[str]:
@@ -102,13 +119,6 @@ def _fps(fps: Fraction) -> str:
     return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
 
 
-def _tmp_name(out_abs: str) -> str:
-    """A hidden temporary name beside the output, same extension (same filesystem for rename)."""
-    folder, name = os.path.split(out_abs)
-    stem, ext = os.path.splitext(name)
-    return os.path.join(folder, f".{stem}.tmp-{os.getpid()}{ext}")
-
-
 CONTEXT = 3  # frames each side of a cut that per-pair adaptation learns from
 
 
@@ -118,18 +128,48 @@ def context_frames(spec: TransitionSpec) -> int:
 
 
 def cut_frames(ff: FFmpegBinary, infos: list[probe.ClipInfo], size: tuple[int, int],
-               context: int = 1):
+               context: int = 1, conform: encode.VideoFormat | None = None):
     """[(A's last `context` frames, B's first `context`)] per cut, conformed to size=(w, h).
 
     A_last is the last of the first list, B_first the first of the second: (H, W, 3) uint8.
+    conform: read them through the re-encode's own conform filter (scale, pad, frame rate), so
+    the transition starts and ends on the very frames the output shows beside it.
     """
     pairs = []
     for a, b in zip(infos, infos[1:]):
+        if conform is not None:
+            pairs.append((conformed_tail(ff, a, conform, context),
+                          conformed_head(ff, b, conform, context)))
+            continue
         tail = frames.last_frames(ff, a, min(context, a.frame_count))
         head = frames.first_frames(ff, b, min(context, b.frame_count))
         pairs.append(([tensors.letterbox(f, size) for f in tail],
                       [tensors.letterbox(f, size) for f in head]))
     return pairs
+
+
+def _shown(info: probe.ClipInfo, fmt: encode.VideoFormat) -> probe.ClipInfo:
+    """info as the conform filter outputs it (fmt's size and rate)."""
+    return replace(info, width=fmt.width, height=fmt.height, fps=fmt.fps,
+                   frame_count=splice.conformed_frames(info, fmt.fps))
+
+
+def conformed_head(ff: FFmpegBinary, info: probe.ClipInfo, fmt: encode.VideoFormat, n: int):
+    shown = _shown(info, fmt)
+    return frames.first_frames(ff, shown, min(n, shown.frame_count), splice.conform_filter(fmt))
+
+
+def conformed_tail(ff: FFmpegBinary, info: probe.ClipInfo, fmt: encode.VideoFormat, n: int):
+    shown, vf = _shown(info, fmt), splice.conform_filter(fmt)
+    n = min(n, shown.frame_count)
+    if info.fps == fmt.fps:
+        return frames.last_frames(ff, replace(shown, fps=info.fps, frame_count=info.frame_count),
+                                  n, vf)
+    # a frame rate change depends on where decoding starts: decode all, as the splice does
+    tail = list(deque(frames.iter_frames(ff, shown, vf=vf), maxlen=n))
+    if len(tail) < n:
+        raise JoinError(f"{info.path}: decodes to only {len(tail)} frames at {_fps(fmt.fps)} fps")
+    return tail
 
 
 def target_format(req: JoinRequest, first: probe.ClipInfo) -> encode.VideoFormat:
@@ -174,31 +214,32 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
          model=None, progress: Progress = lambda stage, done, total: None) -> JoinResult:
     """Join req.clips into req.out. The output appears whole or not at all."""
     out_abs = check_paths(req.clips, req.out, req.overwrite)
-    if req.timelines:
-        from vae_transition import export
-
-        export.check_join_exports(out_abs, len(req.clips) - 1, req.timelines, req.overwrite)
+    sides.check_free(req, out_abs, JoinError)
+    if req.size:
+        limits.check_size(*req.size)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     infos = []
     for clip in req.clips:
         infos.append(probe.probe(ff, clip))
         progress("probing", len(infos), len(req.clips))
+    check_clips(infos)
     fmt = target_format(req, infos[0])
     passthrough = (not req.reencode and fmt == encode.VideoFormat.of(infos[0])
                    and all(splice.can_passthrough(infos[0], i) for i in infos[1:]))
-    for note in conform_notes(infos, fmt):
+    for note in dict.fromkeys(conform_notes(infos, fmt) + alpha_notes(infos)):  # once per clip
         log(note)
     log(_path_note(infos[0], passthrough, req.reencode, req.spec.frames))
     if req.spec.method == "vae" and model is None:
         from vae_transition.weights import load_model
 
         model = load_model(device=tensors.pick_device())
-    pairs = cut_frames(ff, infos, (fmt.width, fmt.height), context_frames(req.spec))
+    pairs = cut_frames(ff, infos, (fmt.width, fmt.height), context_frames(req.spec),
+                       None if passthrough else fmt)
     timings["probe_and_read"] = time.perf_counter() - start
     job = _cut_job(req, ff, fmt, passthrough, model, log)
-    plan, results, written = _produce(req, infos, pairs, job, out_abs, timings, progress)
-    previews = write_previews(ff, out_abs, plan_cuts(plan)) if req.preview else ()
+    plan, results, previews, written = _produce(req, infos, pairs, job, out_abs, timings,
+                                                progress)
     return JoinResult(out_abs, passthrough, plan.total_frames, plan_cuts(plan), fmt.fps,
                       fmt.width, fmt.height, plan.has_audio, timings, tuple(results), previews,
                       tuple(written))
@@ -213,8 +254,9 @@ def _cut_job(req: JoinRequest, ff, fmt, passthrough: bool, model, log) -> CutJob
 
 
 def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progress):
-    """Make the transitions and splice them in, inside a work folder that is always removed."""
-    out_tmp = _tmp_name(out_abs)
+    """Make the transitions and splice them in, inside a work folder that is always removed;
+    then put the output in place with its side files."""
+    out_tmp = outputs.tmp_name(out_abs)
     workdir = tempfile.mkdtemp(prefix="vae-transition-")
     try:
         t0 = time.perf_counter()
@@ -226,37 +268,24 @@ def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progre
                           splice.muxer_for(out_abs))
         progress("splicing", 0, 1)
         splice.splice(job.ff, plan)
-        os.replace(out_tmp, out_abs)
+        check_written(job.ff, out_tmp, plan.total_frames)
         progress("splicing", 1, 1)
         timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
-        written = _timelines(job.ff, req, infos, results, out_abs) if req.timelines else []
+        turn = job.fmt.rotation if job.passthrough else 0  # how the segments are stored
+        previews, written = sides.publish_all(job.ff, req, infos, results, plan_cuts(plan),
+                                              out_tmp, out_abs, turn)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if os.path.exists(out_tmp):
-            os.remove(out_tmp)
-    return plan, results, written
+        outputs.remove_quietly(out_tmp)
+    return plan, results, previews, written
 
 
-def _timelines(ff, req: JoinRequest, infos, results, out_abs: str) -> list[str]:
-    """Export each transition segment as ProRes beside OUT and write the editor timelines."""
-    from vae_transition import export
-
-    segments = [r.segment for r in results]
-    return export.join_timelines(ff, infos, segments, out_abs, req.timelines)
-
-
-def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
-    """OUT.cutNN.png (contact sheet) and OUT.cutNN.gif for every transition, read from OUT."""
-    from vae_transition import preview
-
-    joined = probe.probe(ff, out_abs)
-    stem = os.path.splitext(out_abs)[0]
-    written = []
-    for k, (first, last) in enumerate(cuts, 1):
-        seq = list(frames.iter_frames(ff, joined, start=first - 1, count=last - first + 3))
-        written.append(preview.write_png(f"{stem}.cut{k:02d}.png", preview.transition_sheet(seq)))
-        written.append(preview.write_gif(ff, out_abs, first - 1, last + 1, f"{stem}.cut{k:02d}.gif"))
-    return tuple(written)
+def check_written(ff: FFmpegBinary, path: str, expected: int) -> None:
+    """The spliced file must hold exactly the frames the plan says, or it is not published."""
+    got = probe.probe(ff, path).frame_count
+    if got != expected:
+        raise JoinError(f"the spliced file has {got} frames where the plan has {expected}; "
+                        f"nothing was written")
 
 
 def _path_note(a: probe.ClipInfo, passthrough: bool, forced: bool, n: int) -> str:

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -38,28 +40,83 @@ def shipped_weights_path() -> Path:
 
 
 def save_model(model: VAE, path: str | Path, training: dict | None = None) -> None:
-    """Write PATH (safetensors) and PATH.json ({"config": ..., "training": ...})."""
-    from safetensors.torch import save_file
+    """Write PATH (safetensors) and PATH.json ({"config": ..., "training": ...}).
+
+    Each is written under a temporary name and renamed; files get the usual mode (0644 under
+    umask 022: safetensors' own save_file makes 0600 files, so its bytes are written here).
+    """
+    from safetensors.torch import save
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"config": asdict(model.cfg), "training": training or {}}
-    save_file(state, str(path), metadata={"format": "pt", "config": json.dumps(meta["config"])})
-    config_path(path).write_text(json.dumps(meta, indent=2, default=str) + "\n")
+    data = save(state, metadata={"format": "pt", "config": json.dumps(meta["config"])})
+    _write_atomically(path, data)
+    _write_atomically(config_path(path), (json.dumps(meta, indent=2, default=str) + "\n").encode())
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(tmp, "wb") as fh:  # mode 0666 less the umask, like any file
+            fh.write(data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# Bounds on the sizes a config from disk may ask for (checked before any tensor is allocated):
+# name -> (lowest, highest) for an int, or for each entry of a list (with at most MAX_LEVELS).
+CONFIG_BOUNDS = {"base_channels": (1, 1024), "latent_channels": (1, 1024),
+                 "blocks_per_level": (0, 16), "channel_mult": (1, 64)}
+MAX_LEVELS = 6
+
+
+def check_config(values: dict) -> None:
+    """ValueError (one line) for a size out of CONFIG_BOUNDS; other fields are not looked at."""
+    for name, (low, high) in CONFIG_BOUNDS.items():
+        if name not in values:
+            continue
+        value = values[name]
+        items = value if name == "channel_mult" else [value]
+        levels = len(value) if isinstance(value, list) else 0
+        if name == "channel_mult" and not 1 <= levels <= MAX_LEVELS:
+            raise ValueError(f"channel_mult must list 1..{MAX_LEVELS} levels, got {value!r}")
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, int) or not low <= item <= high:
+                raise ValueError(f"{name} must be whole numbers in {low}..{high}, got {value!r}")
 
 
 def read_config(path: str | Path) -> VAEConfig:
-    """The VAEConfig stored in PATH.json; ModelError when missing or malformed."""
+    """The VAEConfig stored in PATH.json; ModelError when missing, malformed or absurd."""
     cpath = config_path(path)
     try:
         meta = json.loads(cpath.read_text())
         known = {f.name for f in fields(VAEConfig)}
+        check_config(meta["config"])
         return VAEConfig(**{k: v for k, v in meta["config"].items() if k in known})
     except FileNotFoundError:
         raise ModelError(f"model config not found: {cpath}") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise ModelError(f"model config {cpath} is unreadable: {e}") from None
+
+
+def _check_shapes(cfg: VAEConfig, state: dict, path: Path) -> None:
+    """The config's tensors (built on the meta device: no memory) must be the file's."""
+    import torch
+
+    try:
+        with torch.device("meta"):
+            want = {k: tuple(v.shape) for k, v in VAE(cfg).state_dict().items()}
+    except (RuntimeError, NotImplementedError, TypeError, ValueError):
+        return  # a model that cannot be built on "meta": load_state_dict(strict) still checks
+    have = {k: tuple(v.shape) for k, v in state.items()}
+    if want != have:
+        diff = sorted(set(want.items()) ^ set(have.items()))[:1]
+        raise ModelError(f"model weights {path} do not match {config_path(path).name} "
+                         f"(e.g. {diff[0][0]}: the file and the config differ)")
 
 
 def load_model(path: str | Path | None = None, device=None) -> VAE:
@@ -74,6 +131,11 @@ def load_model(path: str | Path | None = None, device=None) -> VAE:
         state = load_file(str(path), device="cpu")
     except Exception as e:  # safetensors raises its own SafetensorError, or OSError
         raise ModelError(f"model weights {path} are unreadable: {e}") from None
+    bad = next((name for name, t in state.items()
+                if t.is_floating_point() and not bool(t.isfinite().all())), None)
+    if bad is not None:
+        raise ModelError(f"model weights {path} hold NaN or infinite values (in {bad})")
+    _check_shapes(cfg, state, path)  # before allocating: a config may not match a small file
     model = VAE(cfg)
     try:
         model.load_state_dict(state, strict=True)

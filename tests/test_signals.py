@@ -1,0 +1,105 @@
+"""SIGINT, SIGTERM and SIGHUP on a real `python -m vae_transition join -j 2`: exit 130 / 143 /
+129 within 2 s, one line, and nothing left: no output, no hidden temp file beside it, no work
+folder in TMPDIR, no temp file in the cache, no ffmpeg child running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import make_clip
+from test_faults import tiny_model_fixture  # noqa: F401  (a fixture)
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    d = tmp_path_factory.mktemp("signal-clips")
+    return [make_clip(d / f"{k}.mp4", source=s) for k, s in
+            enumerate(("testsrc2", "mandelbrot", "smptebars"))]
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = {int(k) for k in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo += list(kids - found)
+            found |= kids
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start(cmd: list[str], tmp_path: Path):
+    work = tmp_path / "tmpdir"
+    work.mkdir()
+    env = {**os.environ, "TMPDIR": str(work), "VAE_TRANSITION_CACHE": str(tmp_path / "cache"),
+           "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "vae_transition", *map(str, cmd)],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    return proc, work
+
+
+def _stop(proc, sig: int, tmp_path: Path, work: Path, out: Path, kids: set[int]) -> str:
+    """Send sig; check the exit, the message, the time, and that nothing is left."""
+    start = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and f"interrupted ({signal.Signals(sig).name})" in err, err
+    assert elapsed < 2.0, f"took {elapsed:.1f} s to stop"
+    assert not out.exists()
+    for root, _, names in os.walk(tmp_path):
+        assert not [n for n in names if ".tmp" in n], (root, names)
+    assert [n for n in os.listdir(work) if not n.startswith("torchinductor")] == []
+    time.sleep(0.2)
+    assert not [k for k in kids if _alive(k)], "a child process outlived the join"
+    return err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_signal_during_parallel_adaptation(chain, tiny_model, tmp_path, sig):
+    """Two cuts adapting at once (-j 2) stop at their next layer, not after training."""
+    out = tmp_path / "out.mp4"
+    proc, work = _start(["join", *chain, "-o", out, "-j", "2", "-n", "4", "--model",
+                         tiny_model, "--adapt-steps", "100000"], tmp_path)
+    for line in proc.stderr:
+        if line.startswith("pass-through"):
+            break
+    time.sleep(1.0)  # both cuts are training now
+    _stop(proc, sig, tmp_path, work, out, _descendants(proc.pid))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_signal_while_ffmpeg_encodes(tmp_path, sig):
+    """A signal while ffmpeg writes the output: its child is killed and the temp file removed."""
+    a = make_clip(tmp_path / "a.mp4", size=(320, 192), frames=240)
+    b = make_clip(tmp_path / "b.mp4", size=(320, 192), frames=240, source="mandelbrot")
+    out = tmp_path / "out.mp4"
+    proc, work = _start(["join", a, b, "-o", out, "--size", "640x384", "--method", "crossfade",
+                         "-n", "4", "-j", "2", "--no-cache"], tmp_path)  # upscaled: a slow encode
+    deadline, kids = time.monotonic() + 30, set()
+    while time.monotonic() < deadline and not any(p.name.startswith(".out.tmp")
+                                                  for p in tmp_path.iterdir()):
+        kids |= _descendants(proc.pid)
+        time.sleep(0.02)
+    kids |= _descendants(proc.pid)
+    assert kids and proc.poll() is None, "the splice was not caught running"
+    _stop(proc, sig, tmp_path, work, out, kids)
