@@ -1,12 +1,15 @@
-"""Transition quality benchmark: every method and path on varied clip pairs, measured and shown.
+"""Transition quality benchmark: every method on varied clip pairs, joined, read back, measured.
 
     python bench/quality.py                   # all pairs -> bench/results/quality.md + sheets
     python bench/quality.py --pairs 0 3       # a subset, for quick iteration
 
 Each pair is two 1-second H.264 clips made with ffmpeg here (pans and push-ins over sample photos
 that scikit-image and scikit-learn ship, and ffmpeg's procedural sources), in landscape, portrait
-and Runway's 1280x768. A's last and B's first frames are read back through the product's own
-frame reader; each method makes N frames at full resolution; vae_transition.metrics scores them.
+and Runway's 1280x768. Each method joins them through the product's own pipeline; the transition
+is read back from the written file (as `vae-transition score` reads it) and scored there.
+
+The ablation row runs the default morph with `ResizeAutoencoder` (8x area down, bicubic up,
+nothing learned) in the VAE's place: whatever it shares with the VAE row is not the model's doing.
 """
 
 from __future__ import annotations
@@ -16,19 +19,22 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from ffmpeg_scripts import probe  # noqa: E402
+from ffmpeg_scripts import frames, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
-from vae_transition import cuts, pipeline, preview  # noqa: E402
+from vae_transition import preview  # noqa: E402
+from vae_transition.dataset import PLASMA  # noqa: E402
 from vae_transition.demo import FPS, pan_clip_args  # noqa: E402
 from vae_transition.metrics import GOALS, score_transition  # noqa: E402
-from vae_transition.transition import TransitionSpec, make_transition  # noqa: E402
+from vae_transition.model import ResizeAutoencoder  # noqa: E402
+from vae_transition.pipeline import JoinRequest, join  # noqa: E402
+from vae_transition.transition import TransitionSpec  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -63,11 +69,28 @@ PAIRS = (
          (640, 384)),
     Pair("gradients -> astronaut (portrait)", Source(lavfi="gradients=speed=0.02"),
          Source("astronaut", direction=-1), (432, 768)),
+    Pair("plasma -> mandelbrot (1280x768)", Source(lavfi=PLASMA.split(",", 1)[1]),
+         Source(lavfi="mandelbrot"), (1280, 768)),
+    Pair("rocket -> pagoda", Source("rocket", zoom=0.2), Source("china", direction=-1),
+         (640, 384)),
 )
 
-# (method, path, adapt steps); None: the default
-METHODS = (("crossfade", "lerp", 0), ("flow", "lerp", 0), ("vae", "lerp", None),
-           ("vae", "lerp", 0), ("vae", "slerp", None), ("vae", "ease", None))
+@dataclass(frozen=True)
+class Method:
+    label: str
+    spec: TransitionSpec
+    ablation: bool = False       # ResizeAutoencoder in the VAE's place
+    sheet: bool = True           # a row of the pair's contact sheet
+
+
+METHODS = (
+    Method("crossfade", TransitionSpec(method="crossfade")),
+    Method("flow", TransitionSpec(method="flow")),
+    Method("vae (default)", TransitionSpec()),
+    Method("vae --adapt-steps 0", TransitionSpec(adapt_steps=0), sheet=False),
+    Method("ablation: resize AE", TransitionSpec(adapt_steps=0), ablation=True),
+    Method("vae --path ease", TransitionSpec(path="ease"), sheet=False),
+)
 
 
 def photo(name: str) -> np.ndarray:
@@ -93,52 +116,55 @@ def make_clip(ff, src: Source, size, out: str) -> str:
         os.remove(png)
     else:
         w, h = size
-        sep = ":" if "=" in src.lavfi else "="  # options follow the source's own, or start them
-        run(ff.base() + ["-f", "lavfi", "-i", f"{src.lavfi}{sep}size={w}x{h}:rate={FPS}",
+        graph = _lavfi_graph(src.lavfi, w, h)
+        run(ff.base() + ["-f", "lavfi", "-i", graph,
                          "-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", "24",
                          "-c:v", "libx264", "-crf", "18", "-f", "mp4", "-y", out])
     return out
 
 
-def cut_pair(ff, pair: Pair, workdir: str):
-    """(A's last frames, B's first frames) read back from real clips, as join reads them."""
-    a = make_clip(ff, pair.a, pair.size, os.path.join(workdir, "a.mp4"))
-    b = make_clip(ff, pair.b, pair.size, os.path.join(workdir, "b.mp4"))
-    infos = [probe.probe(ff, a), probe.probe(ff, b)]
-    return pipeline.cut_frames(ff, infos, pair.size, pipeline.CONTEXT)[0]
+def _lavfi_graph(source: str, w: int, h: int) -> str:
+    """A lavfi source at size and rate; a graph (with a comma) gets a nullsrc in front."""
+    if "," in source or source.startswith("geq"):
+        return f"nullsrc=size={w}x{h}:rate={FPS},format=gbrp,{source}"
+    sep = ":" if "=" in source else "="  # options follow the source's own, or start them
+    return f"{source}{sep}size={w}x{h}:rate={FPS}"
 
 
-def run_method(tail, head, method: str, path: str, n: int, model, seed: int, adapt: int):
-    """(frames, seconds to make them, seconds of adaptation) for one method on one pair."""
-    spec = TransitionSpec(frames=n, method=method, path=path, seed=seed, adapt_steps=adapt)
-    start = time.perf_counter()
-    tuned = cuts.pair_model(model if method == "vae" else None, tail, head, spec, lambda s: None)
-    adapt_s = time.perf_counter() - start if tuned is not model else 0.0
-    out = list(make_transition(tail[-1], head[0], spec, tuned))
-    return out, time.perf_counter() - start - adapt_s, adapt_s
+def run_method(ff, clips, method: Method, model, n: int, seed: int, workdir: str):
+    """(A_last, T_1..T_N, B_first) read back from the joined file, and the cut's CutResult."""
+    out = os.path.join(workdir, f"joined-{abs(hash(method.label))}.mp4")
+    spec = replace(method.spec, frames=n, seed=seed)
+    use = ResizeAutoencoder() if method.ablation else (model if spec.method == "vae" else None)
+    req = JoinRequest(clips, out, spec, overwrite=True, cache=False)
+    result = join(req, ff, model=use)
+    first, last = result.cuts[0]
+    seq = list(frames.iter_frames(ff, probe.probe(ff, out), start=first - 1, count=n + 2))
+    return seq, result.cut_results[0]
 
-def fmt_row(pair: str, method: str, scores, seconds: float, adapt: float | None) -> str:
+
+def fmt_row(pair: str, label: str, scores, seconds: float, adapt: float | None) -> str:
     met = scores.meets_goals()
     cells = [f"{v:.2f}" + ("" if met[k] else " ✗") for k, v in scores.as_dict().items()]
     adapt_s = "-" if adapt is None else f"{adapt:.1f}"
-    return f"| {pair} | {method} | " + " | ".join(cells) + f" | {seconds:.2f} | {adapt_s} |"
+    return f"| {pair} | {label} | " + " | ".join(cells) + f" | {seconds:.2f} | {adapt_s} |"
 
 
 def bench_pair(ff, pair: Pair, index: int, args, model) -> list[str]:
-    """Rows of the table for one pair; writes its contact sheet (crossfade, flow, vae)."""
-    with tempfile.TemporaryDirectory() as workdir:
-        tail, head = cut_pair(ff, pair, workdir)
+    """Rows of the table for one pair; writes its contact sheet (one row per sheet method)."""
     rows, sheets = [], []
-    for method, path, adapt in METHODS:
-        steps = TransitionSpec().adapt_steps if adapt is None else adapt
-        out, seconds, adapt_s = run_method(tail, head, method, path, args.frames, model,
-                                           args.seed, steps)
-        scores = score_transition(tail[-1], out, head[0])
-        label = method if method != "vae" else f"vae --path {path} --adapt-steps {steps}"
-        rows.append(fmt_row(pair.name, label, scores, seconds, adapt_s if method == "vae" else None))
-        print(rows[-1], flush=True)
-        if path == "lerp" and (method != "vae" or adapt is None):
-            sheets.append(preview.transition_sheet([tail[-1], *out, head[0]], count=7, cols=7))
+    with tempfile.TemporaryDirectory() as workdir:
+        clips = (make_clip(ff, pair.a, pair.size, os.path.join(workdir, "a.mp4")),
+                 make_clip(ff, pair.b, pair.size, os.path.join(workdir, "b.mp4")))
+        for method in METHODS:
+            seq, cut = run_method(ff, clips, method, model, args.frames, args.seed, workdir)
+            scores = score_transition(seq[0], seq[1:-1], seq[-1])
+            vae = method.spec.method == "vae"
+            rows.append(fmt_row(pair.name, method.label, scores, cut.seconds - cut.adapt_seconds,
+                                cut.adapt_seconds if vae else None))
+            print(rows[-1], flush=True)
+            if method.sheet:
+                sheets.append(preview.transition_sheet(seq, count=7, cols=7))
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows
 
@@ -152,21 +178,23 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None, help="weights (default: the shipped model)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    from vae_transition.weights import load_model
-
     from vae_transition.adapt import CACHE_ENV
+    from vae_transition.weights import load_model
 
     # a fresh adaptation cache: the times measured are real fine-tuning, not cache hits
     os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="vae-transition-bench-")
     ff, model = find_ffmpeg(), load_model(args.model)
     chosen = args.pairs if args.pairs else range(len(PAIRS))
-    header = ("| pair | method | splice ratio | pacing | dissolve fit | mid sharpness | "
-              "s / transition | adapt s |\n|---|---|---|---|---|---|---|---|")
+    names = " | ".join(k.replace("_", " ") for k in GOALS)
+    header = (f"| pair | method | {names} | s / transition | adapt s |\n"
+              "|---|---|" + "---|" * len(GOALS) + "---|---|")
     rows = [r for i in chosen for r in bench_pair(ff, PAIRS[i], i, args, model)]
     goals = ", ".join(f"{k.replace('_', ' ')} {op} {v}" for k, (op, v) in GOALS.items())
-    text = (f"# Transition quality\n\n{args.frames}-frame transitions, default settings, "
-            f"seed {args.seed}. Goals: {goals} (✗ marks a miss). Contact sheets: "
-            "`pairN.png` (rows: crossfade, flow, vae).\n\n" + header + "\n" + "\n".join(rows) + "\n")
+    sheet_rows = ", ".join(m.label for m in METHODS if m.sheet)
+    text = (f"# Transition quality\n\n{args.frames}-frame transitions, seed {args.seed}, joined "
+            f"through the pipeline and measured from the written file. Goals: {goals} (✗ marks "
+            f"a miss). Contact sheets: `pairN.png` (rows: {sheet_rows}).\n\n"
+            + header + "\n" + "\n".join(rows) + "\n")
     with open(os.path.join(args.out, "quality.md"), "w", encoding="utf-8") as fh:
         fh.write(text)
     print(f"wrote {os.path.join(args.out, 'quality.md')}")

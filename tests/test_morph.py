@@ -25,10 +25,10 @@ def tiny():
 
 
 def test_frames_have_the_clip_size_and_a_seeded_schedule(tiny):
-    a, b = photos((75, 41))  # odd sizes: the model works at its own size, frames come out at ours
+    a, b = photos((201, 111))  # odd sizes: the model works at its own size, frames at ours
     cfg = MorphConfig(long_side=64)
     out = list(vae_morph(tiny, a, b, 5, cfg=cfg, seed=1))
-    assert len(out) == 5 and all(f.shape == (41, 75, 3) and f.dtype == np.uint8 for f in out)
+    assert len(out) == 5 and all(f.shape == (111, 201, 3) and f.dtype == np.uint8 for f in out)
     again = list(vae_morph(tiny, a, b, 5, cfg=cfg, seed=1))
     other = list(vae_morph(tiny, a, b, 5, cfg=cfg, seed=2))
     assert all(np.array_equal(x, y) for x, y in zip(out, again))
@@ -36,11 +36,14 @@ def test_frames_have_the_clip_size_and_a_seeded_schedule(tiny):
 
 
 def test_endpoints_are_exact(tiny):
-    """Very close to t = 0 the morph is A itself, close to t = 1 it is B (residual correction)."""
+    """Close to t = 0 the morph is A itself, close to t = 1 it is B, at full resolution (even
+    with an untrained model: its reconstruction error is added back near the ends)."""
     a, b = photos()
-    out = list(vae_morph(tiny, a, b, 99, cfg=MorphConfig(long_side=64)))
-    assert np.abs(out[0].astype(int) - a).mean() < 1.0
-    assert np.abs(out[-1].astype(int) - b).mean() < 1.0
+    gap = np.abs(a.astype(int) - b).mean()
+    for n in (24, 99):
+        out = list(vae_morph(tiny, a, b, n, cfg=MorphConfig(long_side=64)))
+        first, last = np.abs(out[0].astype(int) - a).mean(), np.abs(out[-1].astype(int) - b).mean()
+        assert max(first, last) < 2.5 * gap / (n + 1)  # one even step of the way, or less
 
 
 @pytest.mark.skipif(not shipped_weights_path().is_file(), reason="no shipped weights")

@@ -32,6 +32,8 @@ class AdaptConfig:
     lr: float = 5e-4           # Adam learning rate, constant (short runs need no schedule)
     edge_weight: float = 0.5   # as in training: L1 on image gradients, for sharpness
     kl_weight: float = 1e-3    # as in training: keeps the latent space smooth for the morph
+    warp_weight: float = 1.0   # as in training: the decoder keeps rendering moved latents of
+                               # this pair, which is what the morph shows
 
 
 def cache_dir() -> Path:
@@ -47,7 +49,7 @@ def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> s
     from vae_transition.cuts import code_digest, model_digest
 
     code = code_digest("vae_transition.adapt", "vae_transition.train", "vae_transition.dataset",
-                       "vae_transition.model")
+                       "vae_transition.model", "vae_transition.latent_warp")
     h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code,
                              model_digest(model))).encode())
     for img in images:
@@ -69,10 +71,12 @@ def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
     sampler = CropSampler([Image(f"pair/{i}", im, False) for i, im in enumerate(images)], cfg.crop,
                           seed)
     noise = torch.Generator(device=device).manual_seed(seed)
+    warps = torch.Generator().manual_seed(seed + 1)
     opt = torch.optim.Adam(tuned.parameters(), lr=cfg.lr)
     for _ in range(cfg.steps):
         x = sampler.batch(cfg.batch_size).to(device)
-        train_step(tuned, opt, x, noise, cfg.edge_weight, cfg.kl_weight)
+        train_step(tuned, opt, x, noise, cfg.edge_weight, cfg.kl_weight, cfg.warp_weight,
+                   generator=warps)
     return tuned.eval()
 
 

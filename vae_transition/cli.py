@@ -219,16 +219,25 @@ def info(ffmpeg_path):
               help="Random seed (default: TrainConfig's).")
 @click.option("--threads", default=None, type=click.IntRange(1),
               help="torch CPU threads (default: TrainConfig's).")
+@click.option("--init", "init", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Fine-tune these weights (their config wins) instead of starting from scratch.")
+@click.option("--lr", default=None, type=click.FloatRange(0, 1, min_open=True),
+              help="Peak learning rate (default: TrainConfig's).")
+@click.option("--warmup", default=None, type=click.IntRange(0), help="Warm-up steps.")
+@click.option("--warp-weight", default=None, type=click.FloatRange(0),
+              help="Weight of the moved-latent loss that teaches the decoder to render a morph.")
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
-def train(out, steps, seed, threads, overwrite):
+def train(out, steps, seed, threads, init, lr, warmup, warp_weight, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
     Needs the train extra: pip install "vae-transition[train]".
 
     \b
-    Example (reproduces the shipped weights):
-      vae-transition train --out models/vae.safetensors --steps 2400 --threads 1 --overwrite
+    Example (the shipped weights: three runs, see models/README.md):
+      vae-transition train --out base.safetensors --steps 2400 --threads 1
+      vae-transition train --init base.safetensors --out warp1.safetensors --steps 1800 \\
+          --lr 5e-4 --warmup 50 --warp-weight 1 --threads 1
     """
     import dataclasses
     from pathlib import Path
@@ -245,8 +254,9 @@ def train(out, steps, seed, threads, overwrite):
         from vae_transition.train import TrainConfig, train_main
 
         cfg = TrainConfig()
-        overrides = {k: v for k, v in (("steps", steps), ("seed", seed), ("threads", threads))
-                     if v is not None}
+        given = (("steps", steps), ("seed", seed), ("threads", threads), ("init", init),
+                 ("lr", lr), ("warmup", warmup), ("warp_weight", warp_weight))
+        overrides = {k: v for k, v in given if v is not None}
         summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in TRAIN_EXTRA:

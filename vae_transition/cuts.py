@@ -89,6 +89,7 @@ def code_digest(*modules: str) -> str:
 
 # the code that decides a segment's frames and bytes
 SEGMENT_CODE = ("vae_transition.transition", "vae_transition.morph", "vae_transition.interpolate",
+                "vae_transition.transport",
                 "vae_transition.baselines", "vae_transition.tensors", "ffmpeg_scripts.encode")
 
 

@@ -4,8 +4,9 @@ Interior times are t_i = i / (N + 1), i = 1..N: the endpoints t = 0 and t = 1 ar
 A path gives each frame its global progress towards B (lerp: linear; ease: ease-in-out timing;
 slerp: linear timing, latents moved along great circles).
 
-Positions in the latent do not all travel at once: schedule() gives each one its moment tau, and
-local_weights() its share of B at a global time t (see morph.py for why).
+Cells of the latent do not all change at once: schedule() gives each one its moment tau, and
+local_weights() its share of B at a global time t; mix_rows() and slerp_rows() move a cell's
+value from A's towards B's (see transport.py).
 """
 
 from __future__ import annotations
@@ -76,38 +77,18 @@ def local_weights(tau: np.ndarray, t: float, softness: float) -> np.ndarray:
     return ease(np.clip((t - start) / softness, 0.0, 1.0)).astype(np.float32)
 
 
-def schedule_times(progress: np.ndarray, softness: float, tau: np.ndarray | None = None,
-                   mass: np.ndarray | None = None) -> np.ndarray:
-    """Global times at which the picture's change is `progress` (each in [0, 1]) done.
-
-    Regions start over [0, 1 - softness] and travel for `softness`, so at a plain global time
-    the change under way ramps up and down; sampling times by the inverse of the (mass-weighted)
-    mean progress makes every step carry the same amount of change (even pacing).
-    """
-    if tau is None:
-        tau = np.linspace(0.0, 1.0, 2001, dtype=np.float32)
-    m = _mass(mass, tau.size).reshape(tau.shape)
-    grid = np.linspace(0.0, 1.0, 1001)
-    done = np.array([(local_weights(tau, float(t), softness) * m).sum() for t in grid]) / m.sum()
-    return np.interp(progress, done, grid)
+def mix_rows(fa, fb, s):
+    """(N, C) rows with B's share s (N, 1): fa + s (fb - fa)."""
+    return fa + (fb - fa) * s
 
 
-def mix(za, zb, weights: np.ndarray):
-    """(C, h, w) latent with B's share `weights` (h, w) at each position."""
+def slerp_rows(fa, fb, s, eps: float = 1e-6):
+    """Like mix_rows(), but along the great circle between each row pair, norms lerped."""
     import torch
 
-    wt = torch.from_numpy(weights).to(za.device, za.dtype)
-    return za + (zb - za) * wt
-
-
-def slerp_mix(za, zb, weights: np.ndarray, eps: float = 1e-6):
-    """Like mix(), but along the great circle between each position's channel vectors."""
-    import torch
-
-    wt = torch.from_numpy(weights).to(za.device, za.dtype)[None]   # (1, h, w)
-    na, nb = za.norm(dim=0, keepdim=True), zb.norm(dim=0, keepdim=True)
-    ua, ub = za / (na + eps), zb / (nb + eps)
-    omega = torch.acos((ua * ub).sum(0, keepdim=True).clamp(-1 + 1e-6, 1 - 1e-6))
+    na, nb = fa.norm(dim=1, keepdim=True), fb.norm(dim=1, keepdim=True)
+    ua, ub = fa / (na + eps), fb / (nb + eps)
+    omega = torch.acos((ua * ub).sum(1, keepdim=True).clamp(-1 + 1e-6, 1 - 1e-6))
     so = torch.sin(omega)
-    direction = (torch.sin((1 - wt) * omega) * ua + torch.sin(wt * omega) * ub) / so
-    return direction * (na + (nb - na) * wt)
+    direction = (torch.sin((1 - s) * omega) * ua + torch.sin(s * omega) * ub) / so
+    return direction * (na + (nb - na) * s)

@@ -170,3 +170,26 @@ class VAE(nn.Module):
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class ResizeAutoencoder(nn.Module):
+    """The ablation of the VAE: an 8x area downsample and a bicubic upsample, nothing learned.
+
+    It has the VAE's interface (encode(x).mode(), decode(z), cfg.downsample), so any morph can be
+    run with it in the VAE's place: what survives the swap was not the model's doing.
+    """
+
+    def __init__(self, factor: int = 8):
+        super().__init__()
+        self.cfg = VAEConfig(channel_mult=(1,) * (factor.bit_length() - 1), latent_channels=3)
+        self.anchor = nn.Parameter(torch.zeros(0))  # gives the module a device, like the VAE
+
+    def encode(self, x: Tensor) -> DiagonalGaussian:
+        """(B, 3, H, W) in [0, 1] -> a point mass at the (B, 3, H / d, W / d) area average."""
+        mean = F.avg_pool2d(x, self.cfg.downsample)
+        return DiagonalGaussian(mean, torch.full_like(mean, LOGVAR_MIN))
+
+    def decode(self, z: Tensor) -> Tensor:
+        """(B, 3, h, w) -> (B, 3, h * d, w * d) bicubic, clipped to [0, 1]."""
+        return F.interpolate(z, scale_factor=float(self.cfg.downsample), mode="bicubic",
+                             align_corners=False).clamp(0, 1)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from vae_transition import dataset, tensors
+from vae_transition.latent_warp import WarpConfig, warp_pair
 from vae_transition.model import VAE, VAEConfig, count_parameters
 
 
@@ -35,6 +36,9 @@ class TrainConfig:
     device: str | None = None  # torch device name; None -> tensors.pick_device()
     threads: int = 2  # torch CPU threads (1 is faster when other jobs share 2 cores: no spin-waits)
     eval_long_side: int = 256  # held-out photos are evaluated at this long side
+    warp_weight: float = 0.0  # weight of the moved-latent loss (latent_warp.py); 0 turns it off
+    warp: WarpConfig = field(default_factory=WarpConfig)  # the random warps of that loss
+    init: str | None = None  # start from these weights (fine-tuning) instead of from scratch
 
 
 def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -53,12 +57,29 @@ def loss_terms(x: torch.Tensor, recon: torch.Tensor, kl: torch.Tensor) -> dict[s
     }
 
 
+def image_loss(x: torch.Tensor, recon: torch.Tensor, edge_weight: float) -> torch.Tensor:
+    """L1 + edge_weight * L1 of image gradients, both per pixel."""
+    terms = loss_terms(x, recon, torch.zeros(1, device=x.device))
+    return terms["l1"] + edge_weight * terms["edge"]
+
+
 def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_weight: float,
-               kl_weight: float):
-    """One optimiser step on batch x (B, 3, H, W) in [0, 1]; returns (loss, terms, posterior)."""
-    recon, post = model(x, generator=noise)
+               kl_weight: float, warp_weight: float = 0.0, warp: WarpConfig = WarpConfig(),
+               generator: torch.Generator | None = None):
+    """One optimiser step on batch x (B, 3, H, W) in [0, 1]; returns (loss, terms, posterior).
+
+    With warp_weight > 0 the decoder is also asked to render a randomly moved copy of the sampled
+    latent as the same move of the image (latent_warp.py), drawn from `generator` (CPU).
+    """
+    post = model.encode(x)
+    z = post.sample(noise)
+    recon = model.decode(z)
     terms = loss_terms(x, recon, post.kl())
     loss = terms["l1"] + edge_weight * terms["edge"] + kl_weight * terms["kl"]
+    if warp_weight > 0:
+        x_moved, z_moved = warp_pair(x, z, warp, generator)
+        terms["warp"] = image_loss(x_moved, model.decode(z_moved), edge_weight)
+        loss = loss + warp_weight * terms["warp"]
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -80,16 +101,18 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     device = tensors.pick_device(cfg.device)
-    model = VAE(cfg.model).to(device).train()
+    model = _initial_model(cfg).to(device).train()
     sampler = dataset.CropSampler(images if images is not None else dataset.train_images(), cfg.crop, cfg.seed)
     noise = torch.Generator(device=device).manual_seed(cfg.seed)
+    warp_gen = torch.Generator().manual_seed(cfg.seed + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history, sums, t0 = [], {}, time.time()
     for step in range(cfg.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         x = sampler.batch(cfg.batch_size).to(device)
-        loss, terms, post = train_step(model, opt, x, noise, cfg.edge_weight, cfg.kl_weight)
+        loss, terms, post = train_step(model, opt, x, noise, cfg.edge_weight, cfg.kl_weight,
+                                       cfg.warp_weight, cfg.warp, generator=warp_gen)
         for k, v in {"loss": loss, **terms, "std": post.std.mean()}.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach())
         if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
@@ -98,8 +121,30 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
             history.append(rec)
             sums = {}
             log(f"step {rec['step']:5d}/{cfg.steps} {rec['time_s']:7.1f}s loss {rec['loss']:.4f} "
-                f"l1 {rec['l1']:.4f} edge {rec['edge']:.4f} kl/px {rec['kl']:.3f} std {rec['std']:.3f}")
+                f"l1 {rec['l1']:.4f} edge {rec['edge']:.4f} kl/px {rec['kl']:.3f} std {rec['std']:.3f}"
+                + (f" warp {rec['warp']:.4f}" if "warp" in rec else ""))
     return model.eval(), history
+
+
+def _initial_model(cfg: TrainConfig) -> VAE:
+    """A fresh VAE, or the weights named by cfg.init (whose config then wins over cfg.model)."""
+    if cfg.init is None:
+        return VAE(cfg.model)
+    from vae_transition.weights import load_model
+
+    return load_model(cfg.init)
+
+
+def _training_record(path: str) -> dict:
+    """The "training" record stored beside the weights at path ({} if there is none)."""
+    import json
+
+    from vae_transition.weights import config_path
+
+    try:
+        return json.loads(config_path(path).read_text()).get("training", {})
+    except (OSError, ValueError):
+        return {}
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -158,6 +203,8 @@ def train_main(out: Path, cfg: TrainConfig) -> dict:
         "final": history[-1] if history else {},
         "eval": metrics,
     }
+    if cfg.init:  # a fine-tune: keep how the starting weights were made
+        record["init_training"] = _training_record(cfg.init)
     save_model(model.cpu(), out, training=record)
     print(f"saved {out} ({Path(out).stat().st_size / 1e6:.1f} MB): held-out PSNR {metrics['psnr']} dB, "
           f"L1 {metrics['l1']} at long side {cfg.eval_long_side}, {wall / 60:.1f} min")

@@ -24,7 +24,7 @@ class TransitionSpec:
     method: str = "vae"       # "vae" | "crossfade" | "flow"
     path: str = "lerp"        # latent path for "vae": "lerp" | "slerp" | "ease"
     long_side: int = 256      # the model's working size (px, long side)
-    seed: int = 0             # for anything random (the schedule's noise, adaptation)
+    seed: int = 0             # for anything random (the order of value changes, adaptation)
     adapt_steps: int = 40     # per-pair fine-tuning steps for "vae" (0: use the model as it is)
 
     def __post_init__(self):
