@@ -87,9 +87,8 @@ METHODS = (
     Method("crossfade", TransitionSpec(method="crossfade")),
     Method("flow", TransitionSpec(method="flow")),
     Method("vae (default)", TransitionSpec()),
-    Method("vae --adapt-steps 0", TransitionSpec(adapt_steps=0), sheet=False),
+    Method("vae --adapt-steps 20", TransitionSpec(adapt_steps=20), sheet=False),
     Method("ablation: resize AE", TransitionSpec(adapt_steps=0), ablation=True),
-    Method("vae --path ease", TransitionSpec(path="ease"), sheet=False),
 )
 
 

@@ -135,3 +135,12 @@ def _children(pid):
 def _write(path, data):
     path.write_bytes(data)
     return path
+
+
+def test_cli_defaults_repeat_the_library_ones():
+    """cli_common repeats a few constants so --help needs no numpy: they must not drift."""
+    from vae_transition import cli_common, interpolate, transition
+
+    assert cli_common.METHODS == transition.METHODS
+    assert cli_common.PATHS == interpolate.PATHS
+    assert cli_common.ADAPT_STEPS == transition.TransitionSpec().adapt_steps

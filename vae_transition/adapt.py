@@ -26,7 +26,7 @@ CACHE_ENV = "VAE_TRANSITION_CACHE"
 class AdaptConfig:
     """Fine-tuning hyperparameters (saved in the cache key)."""
 
-    steps: int = 40            # optimiser steps; 0 disables adaptation
+    steps: int = 20            # optimiser steps; 0 disables adaptation
     batch_size: int = 8        # crops per step
     crop: int = 64             # square crop side, px (a multiple of the model's downsample)
     lr: float = 5e-4           # Adam learning rate, constant (short runs need no schedule)

@@ -15,6 +15,7 @@ from vae_transition import limits
 
 METHODS = ("vae", "crossfade", "flow")
 PATHS = ("lerp", "slerp", "ease")
+ADAPT_STEPS = 0  # TransitionSpec.adapt_steps, repeated so that --help imports no numpy
 
 
 def note(message: str) -> None:
@@ -104,7 +105,8 @@ def transition_options(fn):
                      show_default=True, help="Latent path between the two frames (vae method)."),
         click.option("--seed", default=0, show_default=True,
                      type=click.IntRange(0, limits.MAX_SEED), help="Seed for anything random."),
-        click.option("--adapt-steps", default=40, show_default=True, type=click.IntRange(0),
+        click.option("--adapt-steps", default=ADAPT_STEPS, show_default=True,
+                     type=click.IntRange(0),
                      help="Fine-tune the VAE on the pair first (cached); 0 turns it off."),
         click.option("--model", "model_path", metavar="FILE", default=None,
                      help="VAE weights (.safetensors); default: the shipped model."),
