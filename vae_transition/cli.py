@@ -226,9 +226,11 @@ def info(ffmpeg_path):
 @click.option("--warmup", default=None, type=click.IntRange(0), help="Warm-up steps.")
 @click.option("--warp-weight", default=None, type=click.FloatRange(0),
               help="Weight of the moved-latent loss that teaches the decoder to render a morph.")
+@click.option("--acai-weight", default=None, type=click.FloatRange(0),
+              help="Weight of ACAI's critic term: mixed latents should decode as real pictures.")
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
-def train(out, steps, seed, threads, init, lr, warmup, warp_weight, overwrite):
+def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
     Needs the train extra: pip install "vae-transition[train]".
@@ -255,7 +257,8 @@ def train(out, steps, seed, threads, init, lr, warmup, warp_weight, overwrite):
 
         cfg = TrainConfig()
         given = (("steps", steps), ("seed", seed), ("threads", threads), ("init", init),
-                 ("lr", lr), ("warmup", warmup), ("warp_weight", warp_weight))
+                 ("lr", lr), ("warmup", warmup), ("warp_weight", warp_weight),
+                 ("acai_weight", acai_weight))
         overrides = {k: v for k, v in given if v is not None}
         summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
     except ImportError as exc:

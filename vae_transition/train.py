@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from vae_transition import dataset, tensors
+from vae_transition.critic import Critic, CriticConfig, autoencoder_term, critic_step, mixes
 from vae_transition.latent_warp import WarpConfig, warp_pair
 from vae_transition.model import VAE, VAEConfig, count_parameters
 
@@ -39,6 +40,8 @@ class TrainConfig:
     warp_weight: float = 0.0  # weight of the moved-latent loss (latent_warp.py); 0 turns it off
     warp: WarpConfig = field(default_factory=WarpConfig)  # the random warps of that loss
     init: str | None = None  # start from these weights (fine-tuning) instead of from scratch
+    acai_weight: float = 0.0  # weight of the ACAI term (critic.py): mixes decode as real pictures
+    critic: CriticConfig = field(default_factory=CriticConfig)  # ACAI's critic
 
 
 def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -63,9 +66,18 @@ def image_loss(x: torch.Tensor, recon: torch.Tensor, edge_weight: float) -> torc
     return terms["l1"] + edge_weight * terms["edge"]
 
 
+class Acai:
+    """ACAI's moving parts during training: the critic, its optimiser and the term's weight."""
+
+    def __init__(self, cfg: CriticConfig, weight: float, device):
+        self.critic = Critic(cfg).to(device)
+        self.opt = torch.optim.Adam(self.critic.parameters(), lr=cfg.lr)
+        self.weight, self.gamma = weight, cfg.gamma
+
+
 def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_weight: float,
                kl_weight: float, warp_weight: float = 0.0, warp: WarpConfig = WarpConfig(),
-               generator: torch.Generator | None = None):
+               generator: torch.Generator | None = None, acai: Acai | None = None):
     """One optimiser step on batch x (B, 3, H, W) in [0, 1]; returns (loss, terms, posterior).
 
     With warp_weight > 0 the decoder is also asked to render a randomly moved copy of the sampled
@@ -80,10 +92,18 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
         x_moved, z_moved = warp_pair(x, z, warp, generator)
         terms["warp"] = image_loss(x_moved, model.decode(z_moved), edge_weight)
         loss = loss + warp_weight * terms["warp"]
+    if acai is not None:
+        mixed, alpha = mixes(z, generator)
+        decoded_mix = model.decode(mixed)
+        terms["acai"] = autoencoder_term(acai.critic, decoded_mix)
+        loss = loss + acai.weight * terms["acai"]
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
+    if acai is not None:
+        terms["critic"] = torch.tensor(critic_step(acai.critic, acai.opt, decoded_mix, alpha, x,
+                                                   recon, acai.gamma))
     return loss, terms, post
 
 
@@ -105,6 +125,7 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
     sampler = dataset.CropSampler(images if images is not None else dataset.train_images(), cfg.crop, cfg.seed)
     noise = torch.Generator(device=device).manual_seed(cfg.seed)
     warp_gen = torch.Generator().manual_seed(cfg.seed + 1)
+    acai = Acai(cfg.critic, cfg.acai_weight, device) if cfg.acai_weight > 0 else None
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     history, sums, t0 = [], {}, time.time()
     for step in range(cfg.steps):
@@ -112,7 +133,7 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
             group["lr"] = lr_at(step, cfg)
         x = sampler.batch(cfg.batch_size).to(device)
         loss, terms, post = train_step(model, opt, x, noise, cfg.edge_weight, cfg.kl_weight,
-                                       cfg.warp_weight, cfg.warp, generator=warp_gen)
+                                       cfg.warp_weight, cfg.warp, generator=warp_gen, acai=acai)
         for k, v in {"loss": loss, **terms, "std": post.std.mean()}.items():
             sums[k] = sums.get(k, 0.0) + float(v.detach())
         if (step + 1) % cfg.log_every == 0 or step + 1 == cfg.steps:
@@ -122,7 +143,7 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
             sums = {}
             log(f"step {rec['step']:5d}/{cfg.steps} {rec['time_s']:7.1f}s loss {rec['loss']:.4f} "
                 f"l1 {rec['l1']:.4f} edge {rec['edge']:.4f} kl/px {rec['kl']:.3f} std {rec['std']:.3f}"
-                + (f" warp {rec['warp']:.4f}" if "warp" in rec else ""))
+                + "".join(f" {k} {rec[k]:.4f}" for k in ("warp", "acai", "critic") if k in rec))
     return model.eval(), history
 
 
