@@ -20,11 +20,21 @@ from vae_transition import tensors
 from vae_transition.interpolate import ease
 
 MAX_GAIN = 2.0  # the most the detail band's contrast is restored after resampling
+STILL_BELOW = 0.1  # mean |B - A| (RGB in [0, 1], blurred) under which a region counts as still
 
 
 def end_fade(t: float, fade: float) -> float:
     """Weight of A's reconstruction error at time t: 1 at t = 0, eased to 0 at t = fade."""
     return float(ease(np.clip(1.0 - t / fade, 0.0, 1.0)))
+
+
+def stillness(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(h, w, 1) in [0, 1]: 1 where A and B (float RGB at the working size) agree, 0 where they
+    differ by STILL_BELOW or more. A region that does not change need not be redrawn."""
+    import cv2
+
+    diff = cv2.GaussianBlur(np.abs(b - a).mean(axis=2), (0, 0), 2.0)
+    return np.clip(1.0 - diff / STILL_BELOW, 0.0, 1.0)[..., None].astype(np.float32)
 
 
 def detail_weights(w: np.ndarray, detail: float) -> np.ndarray:
@@ -109,6 +119,7 @@ class Composer:
         fa, fb = tensors.to_float(a), tensors.to_float(b)
         small_a, small_b = tensors.resize(fa, work), tensors.resize(fb, work)
         self.err_a, self.err_b = small_a - rec_a, small_b - rec_b       # the model's error
+        self.still = stillness(small_a, small_b)
         self.work = Carrier(*work)
         self.full = Carrier(*self.size) if self.size != work else None
         if self.full is not None:
@@ -120,8 +131,12 @@ class Composer:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
         _, off_a, off_b, share = (s.cpu().numpy() if hasattr(s, "cpu") else s for s in state)
         w = self.work
-        base = (decoded + end_fade(t, self.fade) * w.carry(self.err_a, w.maps(off_a))
-                + end_fade(1.0 - t, self.fade) * w.carry(self.err_b, w.maps(off_b)))
+        # the error fades out near the ends; where A and B agree it is handed over instead, so
+        # a region that does not change keeps its sharpness rather than showing the decoder's
+        keep_a = (1.0 - self.still) * end_fade(t, self.fade) + self.still * (1.0 - t)
+        keep_b = (1.0 - self.still) * end_fade(1.0 - t, self.fade) + self.still * t
+        base = (decoded + keep_a * w.carry(self.err_a, w.maps(off_a))
+                + keep_b * w.carry(self.err_b, w.maps(off_b)))
         if self.full is None:
             return base
         return tensors.resize(base, self.size) + self._detail(off_a, off_b, share)

@@ -27,8 +27,8 @@ class MorphConfig:
     transport: TransportConfig = field(default_factory=TransportConfig)
     fade: float = 0.5        # share of the transition, from each end, over which the model's
                              # reconstruction error is faded out; in (0, 1]
-    detail: float = 0.3      # share of a cell's value change over which its full-resolution
-                             # detail switches from A's to B's (1: a local dissolve)
+    detail: float = 0.3      # share of a cell's hand-over during which its full-resolution
+                             # detail switches from A's to B's (1: over the whole hand-over)
     probes: int = 2          # decoded probes per output frame for the pace, >= 1
     long_side: int = 256     # the model's working size (px, long side), at most the clip's
                              # long side / detail_octave
