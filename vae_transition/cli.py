@@ -160,7 +160,8 @@ def demo(out_dir, frames, method, path_kind, seed, adapt_steps, model_path, ffmp
 @ffmpeg_option
 @user_errors
 def score(joined, first, frames, as_json, ffmpeg_path):
-    """Measure a transition inside JOINED: splice ratio, pacing, dissolve fit, mid sharpness.
+    """Measure a transition inside JOINED: splice ratio, pacing, dissolve fit, mid sharpness,
+    novelty and coherence, each against its goal.
 
     \b
     Example:

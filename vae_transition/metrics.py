@@ -1,7 +1,9 @@
 """Transition quality metrics: does T_1..T_N look like motion, or like a cut or a crossfade?
 
-All inputs are (H, W, 3) uint8 RGB frames of one size. Every metric works on BT.709 luma
-Y = 0.2126 R + 0.7152 G + 0.0722 B in [0, 1] (of the gamma-encoded values, as video stores them).
+All inputs are (H, W, 3) uint8 RGB frames of one size. The four step and sharpness metrics work
+on BT.709 luma Y = 0.2126 R + 0.7152 G + 0.0722 B in [0, 1] (of the gamma-encoded values, as video
+stores them); novelty and coherence on RGB in [0, 1] resized to a 256 px long side (a colour that
+moves is motion even where luma stays the same).
 The step metrics use luma resized so the long side is 256 px, which makes them independent of
 the clip resolution; mid sharpness uses full-resolution luma, where blur is visible.
 
