@@ -94,10 +94,7 @@ def main(argv=None) -> int:
             "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
             f"Novelty per pair (matching / drawing):\n\n| pair | {head} |\n"
             "|---|---|---|---|---|\n" + per_pair + "\n")
-    path = os.path.join(args.out, "ablation.md")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    print(f"wrote {path}")
+    quality.write_result(args.out, "ablation.md", text)
     return 0
 
 

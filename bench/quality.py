@@ -194,10 +194,18 @@ def main(argv=None) -> int:
             f"through the pipeline and measured from the written file. Goals: {goals} (✗ marks "
             f"a miss). Contact sheets: `pairN.png` (rows: {sheet_rows}).\n\n"
             + header + "\n" + "\n".join(rows) + "\n")
-    with open(os.path.join(args.out, "quality.md"), "w", encoding="utf-8") as fh:
-        fh.write(text)
-    print(f"wrote {os.path.join(args.out, 'quality.md')}")
+    write_result(args.out, "quality.md", text)
     return 0
+
+
+def write_result(folder: str, name: str, text: str) -> str:
+    """Write a results page into folder (made if missing) and say so; returns its path."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"wrote {path}")
+    return path
 
 
 if __name__ == "__main__":
