@@ -133,13 +133,13 @@ def _save_atomically(model, folder: str, key: str, log) -> None:
     import tempfile
 
     from vae_transition import cache
-    from vae_transition.weights import save_model
+    from vae_transition.weights import config_path, save_model
 
     private = tempfile.mkdtemp(prefix="vae-transition-model-")
     try:
         path = os.path.join(private, key + ".safetensors")
         save_model(model, path)
-        failed = cache.store(folder, key, {".safetensors": path, ".json": path[:-12] + ".json"})
+        failed = cache.store(folder, key, {".safetensors": path, ".json": str(config_path(path))})
     except OSError as exc:  # the private folder itself is full
         failed = exc.strerror or str(exc)
     finally:

@@ -102,14 +102,15 @@ def score_transition(
             raise ValueError(f"frame {i} of [A_last, T_1.., B_first] is {f.shape}, "
                              f"expected {a_last.shape}")
     ys = [metric_luma(f) for f in seq]
+    rgbs = [_rgb_small(f) for f in seq]
     s = _steps(ys)
     return TransitionScores(
         splice_ratio=_splice_ratio(s),
         pacing=_ratio(float(s.max()), float(s.mean())),
         dissolve_fit=_dissolve_fit(ys),
         mid_sharpness=_mid_sharpness(a_last, frames, b_first),
-        novelty=novelty(a_last, frames, b_first),
-        coherence=coherence(seq),
+        novelty=novelty(rgbs),
+        coherence=coherence(rgbs),
     )
 
 
@@ -196,25 +197,24 @@ def novelty_of(a: np.ndarray, t: np.ndarray, b: np.ndarray) -> float:
     return _ratio(float(np.abs(resid).sum(-1).mean()), float(np.abs(d).sum(-1).mean()))
 
 
-def novelty(a_last: np.ndarray, frames: Sequence[np.ndarray], b_first: np.ndarray) -> float:
-    """Mean novelty_of over the middle third of T_1..T_N (the frames mid sharpness reads)."""
-    a, b = _rgb_small(a_last), _rgb_small(b_first)
-    n = len(frames)
-    return float(np.mean([novelty_of(a, _rgb_small(frames[i - 1]), b) for i in middle_third(n)]))
+def novelty(rgbs: Sequence[np.ndarray]) -> float:
+    """Mean novelty_of over the middle third of T_1..T_N (the frames mid sharpness reads);
+    rgbs = [A_last, T_1..T_N, B_first] as _rgb_small gives them."""
+    a, b, n = rgbs[0], rgbs[-1], len(rgbs) - 2
+    return float(np.mean([novelty_of(a, rgbs[i], b) for i in middle_third(n)]))
 
 
-def coherence(seq: Sequence[np.ndarray]) -> float:
+def coherence(rgbs: Sequence[np.ndarray]) -> float:
     """Mean over k = 1..N of |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|), mean abs values.
 
-    seq = [A_last, T_1..T_N, B_first] as uint8 RGB, compared as novelty does (RGB, 256 px long
-    side). 1 when change keeps its direction, 0.5 for frame-to-frame flicker; a held frame (both
-    steps zero) counts as 1 (nothing turns back).
+    rgbs = [A_last, T_1..T_N, B_first] as _rgb_small gives them (RGB, 256 px long side). 1 when
+    change keeps its direction, 0.5 for frame-to-frame flicker; a held frame (both steps zero)
+    counts as 1 (nothing turns back).
     """
-    fs = [_rgb_small(f) for f in seq]
     vals = []
-    for k in range(1, len(fs) - 1):
-        span = float(np.abs(fs[k + 1] - fs[k - 1]).mean())
-        path = float(np.abs(fs[k + 1] - fs[k]).mean() + np.abs(fs[k] - fs[k - 1]).mean())
+    for k in range(1, len(rgbs) - 1):
+        span = float(np.abs(rgbs[k + 1] - rgbs[k - 1]).mean())
+        path = float(np.abs(rgbs[k + 1] - rgbs[k]).mean() + np.abs(rgbs[k] - rgbs[k - 1]).mean())
         vals.append(_ratio(span, path))
     return float(np.mean(vals)) if vals else 1.0
 
