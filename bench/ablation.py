@@ -21,9 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import quality  # noqa: E402
-from ffmpeg_scripts import probe  # noqa: E402
+from ffmpeg_scripts import encode, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
-from vae_transition import pipeline, tensors, transport  # noqa: E402
+from vae_transition import clipframes, tensors, transport  # noqa: E402
 from vae_transition.metrics import score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph import MorphConfig, encode_pair, vae_morph  # noqa: E402
@@ -36,8 +36,10 @@ def pair_frames(ff, pair: quality.Pair):
     with tempfile.TemporaryDirectory() as workdir:
         clips = [quality.make_clip(ff, src, pair.size, os.path.join(workdir, f"{k}.mp4"))
                  for k, src in zip("ab", (pair.a, pair.b))]
-        tail, head = pipeline.cut_frames(ff, [probe.probe(ff, c) for c in clips], pair.size)[0]
-    return tail[-1], head[0]
+        a, b = (probe.probe(ff, c) for c in clips)
+        fmt = encode.VideoFormat.of(a)
+        return (clipframes.read_range(ff, a, a.frame_count - 1, a.frame_count, fmt, False)[0],
+                clipframes.read_range(ff, b, 0, 1, fmt, False)[0])
 
 
 def matches(model, a, b, cfg: MorphConfig):

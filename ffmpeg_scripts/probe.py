@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import FFmpegError, MediaError, last_error_line
+from .keyframes import KEY, Keyframe, cut_points
 from .locate import FFmpegBinary
 from .process import run_capture
 
@@ -57,6 +58,7 @@ class ClipInfo:
     audio: tuple[AudioInfo, ...]
     color: str | None  # the YUV matrix when tagged, e.g. "bt709"; None when untagged
     rotation: int = 0  # display rotation in degrees (0, 90, 180, 270): width/height are upright
+    keyframes: tuple[Keyframe, ...] = ()  # clean cut points for stream copies (keyframes.py)
 
     @property
     def has_audio(self) -> bool:
@@ -139,7 +141,7 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         fps=fps, frame_count=len(frames),
         codec=v["codec"], profile=v["profile"], pix_fmt=v["pix_fmt"], sar=v["sar"],
         audio=tuple(_parse_audio(p) for _, k, p, _ in _streams(stderr_header) if k == "Audio"),
-        color=v["color"], rotation=video[1] // 90 * 90,
+        color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
     )
 
 
@@ -295,7 +297,8 @@ def _parse_packets(text: str) -> tuple[Fraction, list[tuple[int, int, int, int]]
             tb = Fraction(int(num), int(den))
         elif line.startswith("0,"):
             fields = [f.strip() for f in line.split(",")]
-            flags = next((int(f[2:], 16) for f in fields[6:] if f.startswith("F=")), 0)
+            # no F= field means exactly "keyframe" (see keyframes.py)
+            flags = next((int(f[2:], 16) for f in fields[6:] if f.startswith("F=")), KEY)
             packets.append((int(fields[1]), int(fields[2]), int(fields[3]), flags))
     if tb is None:
         tb = Fraction(1, 1000)  # unused in practice: framecrc always prints "#tb"

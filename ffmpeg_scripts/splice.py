@@ -12,6 +12,7 @@ after), so the audio runs exactly as long as the picture.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -19,12 +20,12 @@ import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ffmpeg_scripts.audio import Sound, audio_graph
 from ffmpeg_scripts.encode import X26X_PIX_FMTS, VideoFormat, color_args
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run
 
-AUDIO_RATE = 48000
 _PLAIN_EXT = re.compile(r"\.[a-z0-9]{1,8}")  # extensions kept on the links (concat's safe names)
 MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
@@ -36,7 +37,10 @@ class Piece:
     path: str          # absolute path of the media file
     frames: int        # frames it contributes at the output's frame rate
     fps: Fraction      # its own frame rate
-    clip: ClipInfo | None = None   # set for clips (their audio is used); None for transitions
+    clip: ClipInfo | None = None   # set for a clip file; None for a segment we encoded
+    start: int = 0     # first frame it contributes (output rate): the re-encode path trims here
+    inpoint: Fraction | None = None   # stream copy from a clean keyframe: its pts, seconds
+    outpoint: Fraction | None = None  # stream copy up to a clean keyframe: that frame's dts
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class SplicePlan:
     out: str                       # where ffmpeg writes (a temporary name; the caller renames)
     muxer: str                     # "mp4", "mov" or "matroska"
     passthrough: bool              # stream-copy clips (True) or re-encode everything (False)
+    sounds: tuple[Sound, ...] = ()  # each clip's audio as the output uses it (audio.py)
+    bridges: tuple[int, ...] = ()   # each transition's length: the audio mixed under it
 
     @property
     def total_frames(self) -> int:
@@ -55,7 +61,11 @@ class SplicePlan:
 
     @property
     def has_audio(self) -> bool:
-        return any(p.clip is not None and p.clip.has_audio for p in self.pieces)
+        return any(s.clip.has_audio for s in self.sounds)
+
+    def audio_inputs(self) -> list[tuple[int, str]]:
+        """(clip index, path) of every clip whose audio is read, in input order."""
+        return [(k, s.clip.path) for k, s in enumerate(self.sounds) if s.clip.has_audio]
 
 
 def muxer_for(path: str) -> str:
@@ -91,12 +101,24 @@ def quote_concat(name: str) -> str:
 
 def concat_list(names: list[str], pieces: tuple[Piece, ...]) -> str:
     """Text of a concat demuxer list naming each piece by names[i] (see link_pieces);
-    `duration` pins each piece's length so offsets are exact."""
+    `duration` pins each piece's length so offsets are exact. A piece cut at clean keyframes
+    gets `inpoint` (rounded up to the microsecond: the demuxer seeks to the keyframe at or
+    before it, which must be this one) and `outpoint` (rounded down: packets decoded from the
+    next keyframe on are dropped, the GOP before it is kept whole)."""
     lines = ["ffconcat version 1.0"]
     for name, p in zip(names, pieces):
         seconds = Fraction(p.frames) / p.fps
-        lines += [f"file {quote_concat(name)}", f"duration {float(seconds):.9f}"]
+        lines.append(f"file {quote_concat(name)}")
+        if p.inpoint is not None:
+            lines.append(f"inpoint {_microseconds(p.inpoint, math.ceil)}us")
+        if p.outpoint is not None:
+            lines.append(f"outpoint {_microseconds(p.outpoint, math.floor)}us")
+        lines.append(f"duration {float(seconds):.9f}")
     return "\n".join(lines) + "\n"
+
+
+def _microseconds(seconds: Fraction, rounding) -> int:
+    return int(rounding(seconds * 1_000_000))
 
 
 def link_pieces(pieces: tuple[Piece, ...], folder: str) -> list[str]:
@@ -122,52 +144,12 @@ def conform_filter(fmt: VideoFormat) -> str:
 
 
 def video_graph(plan: SplicePlan) -> list[str]:
-    """filter_complex parts for the re-encode path: each input conformed, then concatenated."""
-    parts = [f"[{i}:v:0]{conform_filter(plan.fmt)}[v{i}]" for i in range(len(plan.pieces))]
+    """filter_complex parts for the re-encode path: each input conformed and trimmed to the
+    frames it contributes (counted after conforming), then concatenated."""
+    parts = [f"[{i}:v:0]{conform_filter(plan.fmt)},trim=start_frame={p.start}:end_frame="
+             f"{p.start + p.frames},setpts=PTS-STARTPTS[v{i}]" for i, p in enumerate(plan.pieces)]
     labels = "".join(f"[v{i}]" for i in range(len(plan.pieces)))
     parts.append(f"{labels}concat=n={len(plan.pieces)}:v=1:a=0[vout]")
-    return parts
-
-
-def _clip_audio(index: int, clip: ClipInfo, seconds: float, label: str) -> str:
-    """One clip's audio (input `index`, unused when silent) as [label]: resampled to 48 kHz stereo, padded/trimmed to `seconds`."""
-    if not clip.has_audio:
-        return f"anullsrc=r={AUDIO_RATE}:cl=stereo:d={seconds:.6f}[{label}]"
-    return (f"[{index}:a:0]aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"asetpts=PTS-STARTPTS,apad=whole_dur={seconds:.6f},atrim=duration={seconds:.6f}"
-            f"[{label}]")
-
-
-def _bridge(prev: str, nxt: str, prev_len: float, seconds: float, label: str) -> list[str]:
-    """Audio under a transition: the tail of [prev] fading out mixed with the head of [nxt] fading in."""
-    start = max(0.0, prev_len - seconds)
-    fade = f"apad=whole_dur={seconds:.6f},atrim=duration={seconds:.6f}"
-    return [
-        f"[{prev}]atrim=start={start:.6f},asetpts=PTS-STARTPTS,{fade},"
-        f"afade=t=out:st=0:d={seconds:.6f}:curve=qsin[{label}o]",
-        f"[{nxt}]{fade},afade=t=in:st=0:d={seconds:.6f}:curve=qsin[{label}i]",
-        f"[{label}o][{label}i]amix=inputs=2:normalize=0:duration=longest[{label}]",
-    ]
-
-
-def audio_graph(plan: SplicePlan, clip_inputs: dict[int, int]) -> list[str]:
-    """filter_complex parts building [aout]; clip_inputs maps piece index -> ffmpeg input index."""
-    fps, parts, order = plan.fmt.fps, [], []
-    clips = [i for i, p in enumerate(plan.pieces) if p.clip is not None]
-    for i in clips:
-        seconds = float(Fraction(plan.pieces[i].frames) / fps)
-        uses = 1 + (i > 0) + (i < len(plan.pieces) - 1)  # itself, plus the bridges beside it
-        parts.append(_clip_audio(clip_inputs.get(i, -1), plan.pieces[i].clip, seconds, f"c{i}"))
-        parts.append(f"[c{i}]asplit={uses}" + "".join(f"[c{i}_{k}]" for k in range(uses)))
-    for n, i in enumerate(clips):
-        order.append(f"[c{i}_0]")
-        if n + 1 < len(clips):
-            j, t = clips[n + 1], i + 1
-            prev_len = float(Fraction(plan.pieces[i].frames) / fps)
-            seconds = float(Fraction(plan.pieces[t].frames) / fps)
-            parts += _bridge(f"c{i}_{1 if i == 0 else 2}", f"c{j}_1", prev_len, seconds, f"t{t}")
-            order.append(f"[t{t}]")
-    parts.append("".join(order) + f"concat=n={len(order)}:v=0:a=1[aout]")
     return parts
 
 
@@ -183,14 +165,14 @@ def passthrough_args(ff: FFmpegBinary, plan: SplicePlan, list_path: str) -> list
     """Stream-copy the pieces listed in `list_path` (see concat_list), adding rebuilt audio."""
     # -safe 1: the list names only our own links (plain relative names); anything else fails
     args = ff.base() + ["-f", "concat", "-safe", "1", "-i", input_url(list_path)]
-    clip_inputs: dict[int, int] = {}
-    for i, p in enumerate(plan.pieces):
-        if p.clip is not None and p.clip.has_audio:
-            clip_inputs[i] = 1 + len(clip_inputs)
-            args += ["-i", input_url(p.path)]
+    inputs = {}
+    for k, path in plan.audio_inputs():
+        inputs[k] = 1 + len(inputs)
+        args += ["-i", input_url(path)]
     args += ["-map", "0:v:0", "-c:v", "copy"]
     if plan.has_audio:
-        args += ["-filter_complex", ";".join(audio_graph(plan, clip_inputs)), "-map", "[aout]"]
+        graph = audio_graph(plan.sounds, plan.bridges, plan.fmt.fps, inputs)
+        args += ["-filter_complex", ";".join(graph), "-map", "[aout]"]
     return args + _output_args(plan)
 
 
@@ -200,8 +182,12 @@ def reencode_args(ff: FFmpegBinary, plan: SplicePlan) -> list[str]:
     for p in plan.pieces:
         args += ["-i", input_url(p.path)]
     graph = video_graph(plan)
+    inputs = {}
+    for k, path in plan.audio_inputs():
+        inputs[k] = len(plan.pieces) + len(inputs)
+        args += ["-i", input_url(path)]
     if plan.has_audio:
-        graph += audio_graph(plan, {i: i for i in range(len(plan.pieces))})
+        graph += audio_graph(plan.sounds, plan.bridges, plan.fmt.fps, inputs)
     args += ["-filter_complex", ";".join(graph), "-map", "[vout]"]
     if plan.has_audio:
         args += ["-map", "[aout]"]

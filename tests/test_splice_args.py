@@ -7,7 +7,8 @@ import pytest
 from ffmpeg_scripts.encode import VideoFormat, segment_args
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import AudioInfo, ClipInfo
-from ffmpeg_scripts.splice import (Piece, SplicePlan, audio_graph, can_passthrough, concat_list,
+from ffmpeg_scripts.audio import Sound, audio_graph, takes
+from ffmpeg_scripts.splice import (Piece, SplicePlan, can_passthrough, concat_list,
                                    conformed_frames, muxer_for, passthrough_args, reencode_args)
 
 FF = FFmpegBinary("/usr/bin/ffmpeg", "PATH", "test")
@@ -22,9 +23,11 @@ def clip(path="/m/a.mp4", *, size=(64, 48), fps=Fraction(24), frames=10, codec="
 
 
 def plan(a, b, *, n=4, passthrough=True, out="/o/.out.tmp.mp4"):
+    nb = conformed_frames(b, a.fps)
     pieces = (Piece(a.path, a.frame_count, a.fps, a), Piece("/t/seg.mp4", n, a.fps),
-              Piece(b.path, conformed_frames(b, a.fps), b.fps, b))
-    return SplicePlan(pieces, VideoFormat.of(a), out, "mp4", passthrough)
+              Piece(b.path, nb, b.fps, b))
+    sounds = (Sound(a, 0, a.frame_count, (0, a.frame_count)), Sound(b, 0, nb, (0, nb)))
+    return SplicePlan(pieces, VideoFormat.of(a), out, "mp4", passthrough, sounds, (n,))
 
 
 def test_concat_list_escapes_quotes_and_pins_durations():
@@ -51,12 +54,26 @@ def test_passthrough_copies_video_and_never_passes_paths_as_options():
 def test_audio_graph_bridges_and_covers_the_whole_picture():
     a, b = clip(audio=True), clip("/m/b.mp4")  # B is silent: silence of its length
     p = plan(a, b, n=12)
-    graph = ";".join(audio_graph(p, {0: 1}))
+    graph = ";".join(audio_graph(p.sounds, p.bridges, p.fmt.fps, {0: 1}))
     assert "[1:a:0]" in graph and "anullsrc" in graph
     assert "concat=n=3:v=0:a=1[aout]" in graph
     assert "afade=t=out" in graph and "afade=t=in" in graph
-    # each piece's audio is cut to its picture: 10/24 s, 12/24 s bridge
-    assert "duration=0.416667" in graph and "duration=0.500000" in graph
+    # each stretch's audio is cut to its picture: 10/24 s = 20000 samples, 12/24 s bridge
+    assert "whole_len=20000" in graph and "ns=24000" in graph
+
+
+def test_overlap_audio_crossfades_the_overlapped_frames_to_the_sample():
+    """Overlap at 24000/1001: A plays 0..71 then fades over its 72..95 while B's 0..23 fade in;
+    B's body starts at its frame 24, and the stretches tile the output sample-exactly."""
+    fps = Fraction(24000, 1001)
+    a, b = clip(audio=True, fps=fps, frames=96), clip("/m/b.mp4", audio=True, fps=fps, frames=96)
+    sounds = (Sound(a, 0, 96, (0, 72)), Sound(b, 0, 96, (24, 96)))
+    (body_a,), (fade_a, fade_b), (body_b,) = takes(sounds, (24,), fps)
+    per_frame = Fraction(48000) / fps  # 2002 samples
+    assert (body_a.start, body_a.length) == (0, 72 * per_frame)
+    assert (fade_a.start, fade_a.fade, fade_b.start, fade_b.fade) == (72 * per_frame, "out", 0, "in")
+    assert fade_a.length == fade_b.length == 24 * per_frame
+    assert (body_b.start, body_b.length) == (24 * per_frame, 72 * per_frame)
 
 
 def test_reencode_conforms_every_input_to_the_first_clip():

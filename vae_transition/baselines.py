@@ -34,16 +34,33 @@ def flow_morph(a_last: np.ndarray, b_first: np.ndarray, n: int) -> list[np.ndarr
     _check_pair(a_last, b_first, n)
     if n == 0:
         return []
-    flow_ab, flow_ba = bidirectional_flow(a_last, b_first)
-    h, w = a_last.shape[:2]
+    flows = bidirectional_flow(a_last, b_first)
+    return [flow_frame(a_last, b_first, t, flows) for t in _times(n)]
+
+
+def flow_frame(a: np.ndarray, b: np.ndarray, t: float, flows=None) -> np.ndarray:
+    """One flow-morph frame at time t in [0, 1] (flows: bidirectional_flow(a, b), if known)."""
+    flow_ab, flow_ba = flows if flows is not None else bidirectional_flow(a, b)
+    h, w = a.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    a, b = to_float(a_last), to_float(b_first)
-    frames = []
-    for t in _times(n):
-        warped_a = _warp(a, grid_x, grid_y, flow_ab, -t)
-        warped_b = _warp(b, grid_x, grid_y, flow_ba, -(1 - t))
-        frames.append(to_uint8((1 - t) * warped_a + t * warped_b))
-    return frames
+    warped_a = _warp(to_float(a), grid_x, grid_y, flow_ab, -t)
+    warped_b = _warp(to_float(b), grid_x, grid_y, flow_ba, -(1 - t))
+    return to_uint8((1 - t) * warped_a + t * warped_b)
+
+
+def overlap_frames(a_frames, b_frames, method: str) -> list[np.ndarray]:
+    """Overlap mode: frame k of n from the moving pair (A_k, B_k) at t_k = (k + 1) / (n + 1).
+
+    method: "crossfade" or "flow" (the flow is estimated for every pair: both clips move).
+    """
+    if len(a_frames) != len(b_frames):
+        raise ValueError(f"{len(a_frames)} frames of A but {len(b_frames)} of B")
+    out = []
+    for a, b, t in zip(a_frames, b_frames, _times(len(a_frames))):
+        _check_pair(a, b, 1)
+        out.append(to_uint8((1 - t) * to_float(a) + t * to_float(b)) if method == "crossfade"
+                   else flow_frame(a, b, t))
+    return out
 
 
 def bidirectional_flow(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import click
 
 from vae_transition import __version__
-from vae_transition.cli_common import (TerminalProgress, catch_signals, exit_interrupted,
-                                       ffmpeg_option, load_for, note, parse_fps, parse_size,
-                                       transition_options, user_errors)
+from vae_transition.cli_common import (TerminalProgress, catch_signals, check_length_options,
+                                       exit_interrupted, ffmpeg_option, load_for, note,
+                                       parse_fps, parse_size, timing_options, transition_options,
+                                       user_errors)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,8 +36,10 @@ def main():
 @click.argument("clips", nargs=-1, type=click.Path(dir_okay=True))
 @click.option("--output", "-o", required=True, type=click.Path(), help="Joined clip (.mp4, .mov, .mkv).")
 @click.option("--from", "list_file", type=click.Path(dir_okay=False), default=None,
-              help="A text file listing the clips, one a line ('#' comments, 'frames N' per cut).")
+              help="A text file listing the clips, one a line ('#' comments, 'in'/'out' per "
+                   "clip, 'frames N' or 'duration TIME' per cut).")
 @transition_options
+@timing_options
 @click.option("--size", default=None, metavar="WxH", help="Conform every clip to this size.")
 @click.option("--fps", default=None, metavar="RATE", help="Conform every clip to this rate (24000/1001).")
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1), help="Cuts made in parallel [cores].")
@@ -50,13 +53,16 @@ def main():
 @ffmpeg_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes or progress on stderr.")
 @user_errors
-def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, model_path, size,
-         fps, jobs, no_cache, preview, as_json, timelines, overwrite, reencode, ffmpeg_path, quiet):
+def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, model_path,
+         overlap, duration, a_out, b_in, size, fps, jobs, no_cache, preview, as_json, timelines,
+         overwrite, reencode, ffmpeg_path, quiet):
     """Join CLIPS (two or more) with a transition at every cut.
 
     \b
     Examples:
       vae-transition join a.mp4 b.mp4 -o joined.mp4 --frames 24
+      vae-transition join a.mp4 b.mp4 -o joined.mp4 --overlap --duration 1s
+      vae-transition join a.mp4 b.mp4 -o joined.mp4 --a-out 2s --b-in 00:00:01:00
       vae-transition join --from reel.txt -o reel.mp4 --size 1280x768 --fps 24 --preview
     """
     import os
@@ -65,11 +71,13 @@ def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps,
     from vae_transition.pipeline import JoinRequest, join as run_join
     from vae_transition.transition import TransitionSpec
 
-    clips, cut_frames = _clip_args(clips, list_file)
+    check_length_options(click.get_current_context(), duration)
+    clips, lengths, points = _clip_args(clips, list_file, a_out, b_in)
     spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed,
-                          adapt_steps=adapt_steps)
+                          adapt_steps=adapt_steps, overlap=overlap)
     request = JoinRequest(clips, output, spec, overwrite=overwrite, reencode=reencode,
-                          cut_frames=cut_frames, size=parse_size(size), fps=parse_fps(fps),
+                          cut_lengths=lengths, duration=duration, points=points,
+                          size=parse_size(size), fps=parse_fps(fps),
                           jobs=jobs or os.cpu_count() or 1, cache=not no_cache, score=as_json,
                           preview=preview, timelines=_timeline_formats(timelines))
     bar = TerminalProgress(not quiet)
@@ -94,22 +102,29 @@ def _timeline_formats(value: str | None) -> tuple[str, ...]:
     return tuple(parse_formats(value))
 
 
-def _clip_args(clips, list_file):
-    """(clips, per-cut frames) from the arguments or a --from list (not both)."""
+def _clip_args(clips, list_file, a_out, b_in):
+    """(clips, per-cut lengths, per-clip in/out points) from the arguments or a --from list."""
     if list_file and clips:
         raise click.UsageError("give the clips as arguments or with --from, not both")
     from vae_transition.limits import check_clip_count
+    from vae_transition.timing import ClipPoints
 
     if list_file:
+        if a_out or b_in:
+            raise click.UsageError("--a-out and --b-in are for two clips; in a list, give each "
+                                   "clip 'in' and 'out' lines")
         from vae_transition.cliplist import read_clip_list
 
         parsed = read_clip_list(list_file)
         check_clip_count(len(parsed.clips))
-        return parsed.clips, parsed.cut_frames
+        return parsed.clips, parsed.cut_lengths, parsed.points
     if len(clips) < 2:
         raise click.UsageError("join needs at least two clips (or --from LIST)")
     check_clip_count(len(clips))
-    return tuple(clips), ()
+    if (a_out or b_in) and len(clips) != 2:
+        raise click.UsageError("--a-out and --b-in are for two clips; for a chain, use --from "
+                               "with 'in' and 'out' lines per clip")
+    return tuple(clips), (), (ClipPoints(end=a_out), ClipPoints(start=b_in))
 
 
 def _summary_json(result, spec) -> str:

@@ -181,3 +181,47 @@ def parse_fps(value: str | None):
     if not 1 <= fps <= 240:
         raise click.BadParameter(f"{value} is outside 1..240", param_hint="--fps")
     return fps
+
+
+def _time_option(what: str, duration: bool = False):
+    """A click callback parsing TIME (2.5, 2.5s, 60f, 00:00:02:12) into a timing.Time."""
+    def parse(ctx, param, value):
+        if value is None:
+            return None
+        from vae_transition import timing
+
+        try:
+            return (timing.parse_duration if duration else timing.parse_time)(value, what)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=what) from None
+    return parse
+
+
+def timing_options(fn):
+    """--overlap, --duration, --a-out and --b-in: where and how long the transition is."""
+    options = [
+        click.option("--overlap", is_flag=True,
+                     help="Overlap mode: the transition replaces A's last and B's first N frames, "
+                          "so both keep playing under it (each cut N frames shorter).",),
+        click.option("--duration", "duration", default=None, metavar="TIME",
+                     callback=_time_option("--duration", duration=True),
+                     help="Transition length in time (1s, 1.5, 36f, 00:00:01:12) instead of "
+                          "--frames."),
+        click.option("--a-out", "a_out", default=None, metavar="TIME",
+                     callback=_time_option("--a-out"),
+                     help="A's out point: its last frame played (2.5, 2.5s, 60f, 00:00:02:12)."),
+        click.option("--b-in", "b_in", default=None, metavar="TIME",
+                     callback=_time_option("--b-in"),
+                     help="B's in point: its first frame played (same forms as --a-out)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def check_length_options(ctx: click.Context, duration) -> None:
+    """--frames and --duration are two ways to say one thing: refuse both."""
+    from click.core import ParameterSource
+
+    if duration is not None and ctx.get_parameter_source("frames") != ParameterSource.DEFAULT:
+        raise click.UsageError("give the transition length with --frames or --duration, not both")

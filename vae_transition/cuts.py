@@ -21,7 +21,7 @@ import numpy as np
 from ffmpeg_scripts import encode, frames, probe
 from ffmpeg_scripts.errors import FFmpegError
 from vae_transition import cache
-from vae_transition.transition import TransitionSpec, make_transition
+from vae_transition.transition import TransitionSpec, make_overlap, make_transition
 
 _local = threading.local()  # .stop: the event of the cut this thread makes (see _stop_hook)
 _hook_lock = threading.Lock()
@@ -33,9 +33,23 @@ class Cut:
     """One cut's inputs, already conformed to the output size."""
 
     index: int
-    tail: tuple[np.ndarray, ...]   # A's last frames, (H, W, 3) uint8; tail[-1] is A_last
-    head: tuple[np.ndarray, ...]   # B's first frames; head[0] is B_first
+    tail: tuple[np.ndarray, ...]   # A's frames up to the cut, (H, W, 3) uint8; insert: tail[-1]
+                                   # is A_last; overlap: tail[1:] are the N overlapped frames
+    head: tuple[np.ndarray, ...]   # B's frames from the cut; insert: head[0] is B_first;
+                                   # overlap: head[:-1] are the N overlapped frames
     spec: TransitionSpec
+
+    def beside(self) -> tuple[np.ndarray, np.ndarray]:
+        """The output's frames just before and just after the transition."""
+        if self.spec.overlap:
+            return self.tail[0], self.head[-1]
+        return self.tail[-1], self.head[0]
+
+    def frames(self, model) -> Iterator[np.ndarray]:
+        """The transition's frames (made lazily, one at a time where the method allows)."""
+        if self.spec.overlap:
+            return make_overlap(self.tail[1:], self.head[:-1], self.spec, model)
+        return make_transition(self.tail[-1], self.head[0], self.spec, model)
 
 
 @dataclass(frozen=True)
@@ -142,7 +156,7 @@ def _scores(cut: Cut, made: list[np.ndarray] | None) -> tuple[dict | None, dict 
         return None, None
     from vae_transition.metrics import score_transition
 
-    scores = score_transition(cut.tail[-1], made, cut.head[0])
+    scores = score_transition(cut.beside()[0], made, cut.beside()[1])
     return scores.as_dict(), scores.meets_goals()
 
 
@@ -171,8 +185,7 @@ def _make_segment(cut: Cut, job: CutJob, stop: threading.Event) -> CutResult:
     adapt_s = time.perf_counter() - t0 if model is not job.model else 0.0
     made: list | None = [] if job.score else None
     path = os.path.join(job.workdir, f"transition-{cut.index:03d}{ext}")
-    gen = make_transition(cut.tail[-1], cut.head[0], cut.spec, model)
-    _encode(job, _watch(gen, stop, made), n, path)
+    _encode(job, _watch(cut.frames(model), stop, made), n, path)
     if job.cache:
         failed = cache.store(job.cache, key, {ext: path})
         if failed:

@@ -10,7 +10,7 @@ change evenly, since neither the decoder nor the flow responds linearly to time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -98,20 +98,60 @@ def decoded_at(times: np.ndarray, decoded: np.ndarray, t: float) -> np.ndarray:
     return (1.0 - alpha) * decoded[k] + alpha * decoded[k + 1]
 
 
+def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple[int, int]:
+    height, width = frame.shape[:2]
+    long_side = min(cfg.long_side, max(width, height) / cfg.detail_octave)
+    return tensors.working_size(width, height, long_side, downsample)
+
+
+def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str,
+              cfg: MorphConfig, seed: int):
+    """(transport, probe times, probe decodes, the n paced frame times) for one pair."""
+    za, zb = encode_pair(model, a_small, b_small)
+    tr = build(za, zb, cfg.transport, seed, change_mass(a_small, b_small, tuple(za.shape[-2:])))
+    times, states, decoded = probe_path(model, tr, n, cfg, path == "slerp")
+    compose_pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.detail)
+    return tr, times, decoded, paced_times(times, states, decoded, compose_pace, n, path)
+
+
 def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str = "lerp",
               cfg: MorphConfig = MorphConfig(), seed: int = 0) -> Iterator[np.ndarray]:
     """Yield n (H, W, 3) uint8 morph frames between a_last and b_first, at their full size."""
-    height, width = a_last.shape[:2]
-    long_side = min(cfg.long_side, max(width, height) / cfg.detail_octave)
-    size = tensors.working_size(width, height, long_side, model.cfg.downsample)
+    size = _working_size(a_last, cfg, model.cfg.downsample)
     a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
-    za, zb = encode_pair(model, a_small, b_small)
-    tr = build(za, zb, cfg.transport, seed, change_mass(a_small, b_small, tuple(za.shape[-2:])))
-    slerp = path == "slerp"
-    times, states, decoded = probe_path(model, tr, n, cfg, slerp)
-    compose_pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.detail)
-    out_times = paced_times(times, states, decoded, compose_pace, n, path)
+    tr, times, decoded, out_times = plan_path(model, a_small, b_small, n, path, cfg, seed)
     compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.detail)
     for t in out_times:
-        frame = compose(float(t), decoded_at(times, decoded, float(t)), tr.at(float(t), slerp))
+        frame = compose(float(t), decoded_at(times, decoded, float(t)), tr.at(float(t),
+                                                                              path == "slerp"))
         yield tensors.to_uint8(frame)
+
+
+def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
+                      cfg: MorphConfig = MorphConfig(), seed: int = 0) -> Iterator[np.ndarray]:
+    """Overlap mode: frame k from the moving pair (A_k, B_k), both clips playing under the morph.
+
+    The matching, the hand-over schedule and the pace are planned once, on the middle pair (so
+    the morph's geometry does not jump from frame to frame); every frame then carries its own
+    A_k and B_k latents along those flows (encoded in batches) and is composed from them.
+    """
+    import torch
+
+    n = len(a_frames)
+    size = _working_size(a_frames[0], cfg, model.cfg.downsample)
+    smalls = [tensors.resize(f, size) for f in (*a_frames, *b_frames)]
+    mid = n // 2
+    tr, _, _, out_times = plan_path(model, smalls[mid], smalls[n + mid], n, path, cfg, seed)
+    with torch.inference_mode():
+        z = torch.cat([model.encode(tensors.frames_to_tensor(c, model_device(model))).mode()
+                       for c in _chunks(smalls, 8)])
+    recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
+    for k, t in enumerate(out_times):
+        tr_k = replace(tr, za=z[k], zb=z[n + k])
+        state = tr_k.at(float(t), path == "slerp")
+        compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.detail)
+        yield tensors.to_uint8(compose(float(t), decode(model, state[0][None])[0], state))
+
+
+def _chunks(items: list, size: int):
+    return [items[i:i + size] for i in range(0, len(items), size)]

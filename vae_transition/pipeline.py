@@ -1,5 +1,7 @@
-"""join: clips in, one joined clip out. Probe, grab the frames at each cut, make the transitions,
-encode them, splice everything, and only then put the result in place.
+"""join: clips in, one joined clip out. Probe, resolve the cut points and lengths, lay the output
+out (layout.py), grab the frames at each cut, make the transitions, encode them and the
+smart-render segments, splice everything (assemble.py, splice.py), and only then put the result
+in place.
 
 Nothing here exits or prints: progress notes go to a `log` callable; problems raise JoinError or
 the ffmpeg_scripts / model errors, which the CLI turns into one-line messages.
@@ -8,18 +10,16 @@ the ffmpeg_scripts / model errors, which the CLI turns into one-line messages.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
-from vae_transition import limits, outputs, sides, tensors
+from vae_transition import assemble, clipframes, layout, limits, outputs, sides, tensors
 from vae_transition.cuts import Cut, CutJob, model_digest, run_cuts
 from vae_transition.transition import TransitionSpec
 
@@ -37,7 +37,9 @@ class JoinRequest:
     spec: TransitionSpec = field(default_factory=TransitionSpec)
     overwrite: bool = False
     reencode: bool = False          # force the re-encode path
-    cut_frames: tuple[int | None, ...] = ()   # per-cut transition length (None: spec.frames)
+    cut_lengths: tuple = ()         # per cut: frames (int), a timing.Time, or None (the default)
+    duration: object = None         # timing.Time: the default length in time (else spec.frames)
+    points: tuple = ()              # per clip: timing.ClipPoints (in/out), or None (whole clip)
     size: tuple[int, int] | None = None       # conform target (w, h); None: the first clip's
     fps: Fraction | None = None               # conform target rate; None: the first clip's
     jobs: int = 1                   # cuts made in parallel
@@ -53,6 +55,8 @@ class JoinResult:
     passthrough: bool               # True: clips stream-copied, only transitions encoded
     total_frames: int
     cuts: tuple[tuple[int, int], ...]   # (first, last) frame index of each transition in the output
+    reencoded: int = 0                  # clip frames a stream-copied join re-encoded (smart render)
+    ranges: tuple[tuple[int, int], ...] = ()   # per clip: the frames shown outside transitions
     fps: Fraction
     width: int
     height: int
@@ -92,15 +96,6 @@ def check_clips(infos: list[probe.ClipInfo]) -> None:
         limits.check_size(info.width, info.height, os.path.basename(info.path))
 
 
-_ALPHA = re.compile(r"^(yuva|gbrap|ya\d)|rgba|bgra|argb|abgr|rgb32|bgr32")
-
-
-def alpha_notes(infos: list[probe.ClipInfo]) -> list[str]:
-    """A clip with an alpha channel (ProRes 4444, PNG in .mov, ...) loses it: say so."""
-    return [f"note: {os.path.basename(i.path)} has an alpha channel ({i.pix_fmt}); the output "
-            f"has none, so its transparency is dropped" for i in infos if _ALPHA.search(i.pix_fmt)]
-
-
 def conform_notes(infos: list[probe.ClipInfo], fmt: encode.VideoFormat) -> list[str]:
     """One note per clip that is conformed to the output's size or frame rate."""
     notes = []
@@ -119,92 +114,11 @@ def _fps(fps: Fraction) -> str:
     return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
 
 
-CONTEXT = 3  # frames each side of a cut that per-pair adaptation learns from
-
-
-def context_frames(spec: TransitionSpec) -> int:
-    """Frames to read each side of a cut: adaptation learns from a few, the rest need one."""
-    return CONTEXT if spec.method == "vae" and spec.adapt_steps > 0 else 1
-
-
-def cut_frames(ff: FFmpegBinary, infos: list[probe.ClipInfo], size: tuple[int, int],
-               context: int = 1, conform: encode.VideoFormat | None = None):
-    """[(A's last `context` frames, B's first `context`)] per cut, conformed to size=(w, h).
-
-    A_last is the last of the first list, B_first the first of the second: (H, W, 3) uint8.
-    conform: read them through the re-encode's own conform filter (scale, pad, frame rate), so
-    the transition starts and ends on the very frames the output shows beside it.
-    """
-    pairs = []
-    for a, b in zip(infos, infos[1:]):
-        if conform is not None:
-            pairs.append((conformed_tail(ff, a, conform, context),
-                          conformed_head(ff, b, conform, context)))
-            continue
-        tail = frames.last_frames(ff, a, min(context, a.frame_count))
-        head = frames.first_frames(ff, b, min(context, b.frame_count))
-        pairs.append(([tensors.letterbox(f, size) for f in tail],
-                      [tensors.letterbox(f, size) for f in head]))
-    return pairs
-
-
-def _shown(info: probe.ClipInfo, fmt: encode.VideoFormat) -> probe.ClipInfo:
-    """info as the conform filter outputs it (fmt's size and rate)."""
-    return replace(info, width=fmt.width, height=fmt.height, fps=fmt.fps,
-                   frame_count=splice.conformed_frames(info, fmt.fps))
-
-
-def conformed_head(ff: FFmpegBinary, info: probe.ClipInfo, fmt: encode.VideoFormat, n: int):
-    shown = _shown(info, fmt)
-    return frames.first_frames(ff, shown, min(n, shown.frame_count), splice.conform_filter(fmt))
-
-
-def conformed_tail(ff: FFmpegBinary, info: probe.ClipInfo, fmt: encode.VideoFormat, n: int):
-    shown, vf = _shown(info, fmt), splice.conform_filter(fmt)
-    n = min(n, shown.frame_count)
-    if info.fps == fmt.fps:
-        return frames.last_frames(ff, replace(shown, fps=info.fps, frame_count=info.frame_count),
-                                  n, vf)
-    # a frame rate change depends on where decoding starts: decode all, as the splice does
-    tail = list(deque(frames.iter_frames(ff, shown, vf=vf), maxlen=n))
-    if len(tail) < n:
-        raise JoinError(f"{info.path}: decodes to only {len(tail)} frames at {_fps(fmt.fps)} fps")
-    return tail
-
-
 def target_format(req: JoinRequest, first: probe.ClipInfo) -> encode.VideoFormat:
     """The output picture: the first clip's, or --size / --fps."""
     fmt = encode.VideoFormat.of(first)
     w, h = req.size or (fmt.width, fmt.height)
     return replace(fmt, width=w, height=h, fps=req.fps or fmt.fps)
-
-
-def plan_cuts_of(req: JoinRequest, pairs) -> list[Cut]:
-    """One Cut per neighbouring pair, each with its own transition length."""
-    lengths = list(req.cut_frames) + [None] * (len(pairs) - len(req.cut_frames))
-    return [Cut(k, tuple(tail), tuple(head),
-                replace(req.spec, frames=lengths[k]) if lengths[k] else req.spec)
-            for k, (tail, head) in enumerate(pairs)]
-
-
-def build_plan(infos, results, fmt, passthrough, out_tmp, muxer) -> splice.SplicePlan:
-    """Order the pieces: clip, transition, clip, ..."""
-    pieces = []
-    for k, info in enumerate(infos):
-        if k:
-            pieces.append(splice.Piece(results[k - 1].segment, results[k - 1].frames, fmt.fps))
-        pieces.append(splice.Piece(info.path, splice.conformed_frames(info, fmt.fps), info.fps, info))
-    return splice.SplicePlan(tuple(pieces), fmt, out_tmp, muxer, passthrough)
-
-
-def plan_cuts(plan: splice.SplicePlan) -> tuple[tuple[int, int], ...]:
-    """(first, last) output frame index of every transition piece."""
-    cuts, pos = [], 0
-    for p in plan.pieces:
-        if p.clip is None:
-            cuts.append((pos, pos + p.frames - 1))
-        pos += p.frames
-    return tuple(cuts)
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -227,22 +141,60 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
     fmt = target_format(req, infos[0])
     passthrough = (not req.reencode and fmt == encode.VideoFormat.of(infos[0])
                    and all(splice.can_passthrough(infos[0], i) for i in infos[1:]))
-    for note in dict.fromkeys(conform_notes(infos, fmt) + alpha_notes(infos)):  # once per clip
+    for note in dict.fromkeys(conform_notes(infos, fmt) + clipframes.alpha_notes(infos)):
         log(note)
-    log(_path_note(infos[0], passthrough, req.reencode, req.spec.frames))
+    ranges, lengths = resolve_timing(req, infos, fmt)
+    uses, cut_uses = layout.lay_out(ranges, lengths, req.spec.overlap,
+                                    [os.path.basename(c) for c in req.clips])
+    log(_path_note(infos[0], passthrough, req.reencode, lengths[0]))
     if req.spec.method == "vae" and model is None:
         from vae_transition.weights import load_model
 
         model = load_model(device=tensors.pick_device())
-    pairs = cut_frames(ff, infos, (fmt.width, fmt.height), context_frames(req.spec),
-                       None if passthrough else fmt)
+    cuts = read_cuts(ff, req, infos, uses, cut_uses, lengths, fmt, passthrough)
+    parts = layout.parts(uses, cut_uses, [i.keyframes for i in infos] if passthrough else None,
+                         [i.frame_count for i in infos])
     timings["probe_and_read"] = time.perf_counter() - start
     job = _cut_job(req, ff, fmt, passthrough, model, log)
-    plan, results, previews, written = _produce(req, infos, pairs, job, out_abs, timings,
-                                                progress)
-    return JoinResult(out_abs, passthrough, plan.total_frames, plan_cuts(plan), fmt.fps,
-                      fmt.width, fmt.height, plan.has_audio, timings, tuple(results), previews,
-                      tuple(written))
+    plan, results, previews, written = _produce(req, infos, uses, cuts, parts, job, out_abs,
+                                                timings, progress)
+    reencoded = layout.reencoded_frames(parts) if passthrough else 0
+    if passthrough and (reencoded or req.spec.overlap or any(r != (0, i.frame_count)
+                                                             for r, i in zip(ranges, infos))):
+        log(f"smart render: {reencoded} clip frames re-encoded around the cuts (the GOPs they "
+            f"cut into), {plan.total_frames - reencoded - sum(lengths)} stream-copied")
+    return JoinResult(out_abs, passthrough, plan.total_frames, assemble.transition_spans(parts),
+                      fmt.fps, fmt.width, fmt.height, plan.has_audio, timings, tuple(results),
+                      previews, tuple(written), reencoded, tuple(u.body for u in uses))
+
+
+def resolve_timing(req: JoinRequest, infos, fmt) -> tuple[list[tuple[int, int]], list[int]]:
+    """Each clip's [in, out + 1) and each cut's length in frames at the output's rate."""
+    ranges = []
+    for k, info in enumerate(infos):
+        count = clipframes.shown_count(info, fmt)
+        point = req.points[k] if k < len(req.points) else None
+        ranges.append(point.resolve(count, fmt.fps, os.path.basename(info.path)) if point
+                      else (0, count))
+    default = (req.duration.to_frames(fmt.fps) if req.duration is not None else req.spec.frames)
+    lengths = []
+    for k in range(len(infos) - 1):
+        given = req.cut_lengths[k] if k < len(req.cut_lengths) else None
+        n = given if isinstance(given, int) or given is None else given.to_frames(fmt.fps)
+        lengths.append(limits.check_frames(default if n is None else n,
+                                           "--duration" if n is None else f"cut {k + 1}'s length"))
+    return ranges, lengths
+
+
+def read_cuts(ff, req: JoinRequest, infos, uses, cut_uses, lengths, fmt, passthrough: bool):
+    """Every cut's input frames (conformed when the join conforms) as a cuts.Cut."""
+    extra = clipframes.context_frames(req.spec)
+    cuts = []
+    for k, use in enumerate(cut_uses):
+        tail, head = clipframes.cut_inputs(ff, infos[k], infos[k + 1], use, uses[k].first,
+                                           uses[k + 1].end, extra, fmt, not passthrough)
+        cuts.append(Cut(k, tuple(tail), tuple(head), replace(req.spec, frames=lengths[k])))
+    return cuts
 
 
 def _cut_job(req: JoinRequest, ff, fmt, passthrough: bool, model, log) -> CutJob:
@@ -253,27 +205,32 @@ def _cut_job(req: JoinRequest, ff, fmt, passthrough: bool, model, log) -> CutJob
     return CutJob(ff, fmt, passthrough, "", model, digest, cache, req.score, log)
 
 
-def _produce(req, infos, pairs, job: CutJob, out_abs: str, timings: dict, progress):
-    """Make the transitions and splice them in, inside a work folder that is always removed;
-    then put the output in place with its side files."""
+def _produce(req, infos, uses, cuts, parts, job: CutJob, out_abs: str, timings: dict, progress):
+    """Make the transitions and the smart-render segments and splice them in, inside a work
+    folder that is always removed; then put the output in place with its side files."""
     out_tmp = outputs.tmp_name(out_abs)
     workdir = tempfile.mkdtemp(prefix="vae-transition-")
     try:
         t0 = time.perf_counter()
         job = replace(job, workdir=workdir)
-        results = run_cuts(plan_cuts_of(req, pairs), job, req.jobs,
+        results = run_cuts(cuts, job, req.jobs,
                            lambda done, total: progress("transitions", done, total))
         t1 = time.perf_counter()
-        plan = build_plan(infos, results, job.fmt, job.passthrough, out_tmp,
-                          splice.muxer_for(out_abs))
+        pieces = assemble.pieces(job.ff, parts, infos, [r.segment for r in results], job.fmt,
+                                 job.passthrough, workdir)
+        plan = splice.SplicePlan(pieces, job.fmt, out_tmp, splice.muxer_for(out_abs),
+                                 job.passthrough, assemble.sounds(infos, uses),
+                                 tuple(c.spec.frames for c in cuts))
         progress("splicing", 0, 1)
         splice.splice(job.ff, plan)
         check_written(job.ff, out_tmp, plan.total_frames)
         progress("splicing", 1, 1)
         timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
         turn = job.fmt.rotation if job.passthrough else 0  # how the segments are stored
-        previews, written = sides.publish_all(job.ff, req, infos, results, plan_cuts(plan),
-                                              out_tmp, out_abs, turn)
+        ranges = assemble.source_ranges(infos, uses, job.fmt.fps)
+        previews, written = sides.publish_all(job.ff, req, infos, results,
+                                              assemble.transition_spans(parts), out_tmp, out_abs,
+                                              turn, ranges)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         outputs.remove_quietly(out_tmp)

@@ -34,10 +34,11 @@ def check_free(req, out_abs: str, error: type[Exception]) -> None:
 
 
 def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_abs: str,
-                turn: int = 0):
+                turn: int = 0, ranges=None):
     """Put OUT in place (never clobbering without --overwrite), then write its previews and
     timelines; on any error remove what this join made or replaced. (previews, timelines).
-    turn: the display rotation the transition segments are stored with."""
+    turn: the display rotation the transition segments are stored with; ranges: each clip's
+    frames shown outside transitions, in its own frames (for the timelines)."""
     mine = outputs.identities([out_tmp])[out_tmp]
     before = outputs.identities(side_paths(req, out_abs))
     published = False
@@ -45,7 +46,7 @@ def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_a
         outputs.publish(out_tmp, out_abs, req.overwrite)
         published = True
         previews = write_previews(ff, out_abs, cuts) if req.preview else ()
-        written = _timelines(ff, req, infos, results, out_abs, turn) if req.timelines else []
+        written = _timelines(ff, req, infos, results, out_abs, turn, ranges) if req.timelines else []
     except BaseException:
         outputs.remove_if_same(out_abs, mine)  # ours, even if a signal split the publish
         if published:  # a join that lost the race made no side file: the winner's stay
@@ -54,12 +55,12 @@ def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_a
     return previews, written
 
 
-def _timelines(ff, req, infos, results, out_abs: str, turn: int) -> list[str]:
+def _timelines(ff, req, infos, results, out_abs: str, turn: int, ranges) -> list[str]:
     """Export each transition segment as ProRes beside OUT and write the editor timelines."""
     from vae_transition import export
 
     segments = [r.segment for r in results]
-    return export.join_timelines(ff, infos, segments, out_abs, req.timelines, turn)
+    return export.join_timelines(ff, infos, segments, out_abs, req.timelines, turn, ranges)
 
 
 def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:

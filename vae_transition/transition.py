@@ -1,7 +1,9 @@
-"""Make transition frames between two frames: the VAE morph, or a baseline, through one door.
+"""Make transition frames: the VAE morph, or a baseline, through one door.
 
-Every method takes A's last frame and B's first (same size, uint8) and yields N frames between
-them; the VAE morph itself lives in morph.py.
+Insert mode (make_transition): A's last frame and B's first (same size, uint8) -> N frames to
+put between them. Overlap mode (make_overlap): A's last N frames and B's first N -> N frames that
+replace them, frame k made from the pair (A_k, B_k), so both clips keep moving under the
+transition. The VAE morph itself lives in morph.py.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class TransitionSpec:
     seed: int = 0             # for anything random (the order of value changes, adaptation)
     adapt_steps: int = 0      # per-pair fine-tuning steps for "vae" (0: the model as it is;
                               # measured: 20 steps cost ~3.5 s a cut and changed 1 goal of 54)
+    overlap: bool = False     # False (insert): the frames go between A's last and B's first
+                              # frame; True: they replace A's last N and B's first N frames,
+                              # made from those moving pairs (make_overlap)
 
     def __post_init__(self):
         if self.frames < 1:
@@ -55,3 +60,24 @@ def make_transition(a_last: np.ndarray, b_first: np.ndarray, spec: TransitionSpe
 
     fn = baselines.crossfade if spec.method == "crossfade" else baselines.flow_morph
     return iter(fn(a_last, b_first, spec.frames))
+
+
+def make_overlap(a_frames, b_frames, spec: TransitionSpec, model=None) -> Iterator[np.ndarray]:
+    """Yield spec.frames frames, frame k made from a_frames[k] and b_frames[k] at t_k = (k + 1) /
+    (N + 1): A's last N frames and B's first N, all one size."""
+    n = spec.frames
+    if len(a_frames) != n or len(b_frames) != n:
+        raise ValueError(f"an overlap of {n} frames needs {n} frames of each clip, got "
+                         f"{len(a_frames)} and {len(b_frames)}")
+    if any(f.shape != a_frames[0].shape for f in (*a_frames, *b_frames)):
+        raise ValueError(f"frames differ in size: {a_frames[0].shape} vs another")
+    if spec.method == "vae":
+        if model is None:
+            raise ValueError("the vae method needs a model")
+        from vae_transition.morph import MorphConfig, vae_morph_overlap
+
+        cfg = MorphConfig(long_side=spec.long_side)
+        return vae_morph_overlap(model, list(a_frames), list(b_frames), spec.path, cfg, spec.seed)
+    from vae_transition import baselines
+
+    return iter(baselines.overlap_frames(a_frames, b_frames, spec.method))
