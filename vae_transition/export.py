@@ -24,7 +24,7 @@ from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run_capture
 from vae_transition import outputs
-from vae_transition.timeline import parse_timecode
+from vae_transition.timing import parse_timecode
 
 SEQUENCE_PATTERN = "{name}.%06d.{ext}"  # NAME.000000.png; numbered from the start timecode
 
