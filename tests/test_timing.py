@@ -78,7 +78,7 @@ def test_durations_must_be_positive():
 def test_what_names_the_time_but_is_not_its_value():
     assert parse_time("2s", "--a-out") == parse_time("2s", "reel.txt:4 out")
     assert parse_time("2s", "--a-out").what == "--a-out"
-    assert parse_duration("2s") != parse_time("2s")  # a duration refuses 0 frames
+    assert parse_duration("2s") == parse_time("2s") and parse_duration("2s").duration
     with pytest.raises(ValueError, match="exactly one"):
         Time("2", seconds=Fraction(2), frame=48)
 

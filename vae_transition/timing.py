@@ -74,7 +74,8 @@ class Time:
     seconds: Fraction | None = None  # "2.5" or "2.5s", >= 0
     frame: int | None = None         # "60f", >= 0
     timecode: str | None = None      # "00:00:02:12", non-drop-frame
-    duration: bool = False           # a length: must come to at least one frame
+    # a length, which must come to at least one frame: how it is checked, not part of its value
+    duration: bool = field(default=False, compare=False)
     # where it was typed ("--a-out", "reel.txt:4 out"): names it in messages, not part of its value
     what: str = field(default="time", compare=False)
 
