@@ -20,7 +20,7 @@ def test_clip_list_format(tmp_path):
     text = "# reel\nintro.mp4\nframes 36\n\nscene two.mp4\n/abs/outro.mov\n"
     parsed = parse_clip_list(text, "/lists")
     assert parsed.clips == ("/lists/intro.mp4", "/lists/scene two.mp4", "/abs/outro.mov")
-    assert parsed.cut_frames == (36, None)
+    assert [t and t.frame for t in parsed.cut_lengths] == [36, None]
     for bad, msg in [("a.mp4\n", "at least two"), ("frames 3\na\nb\n", "between two clips"),
                      ("a\nframes x\nb\n", "whole number"), ("a\nb\nframes 3\n", "last clip")]:
         with pytest.raises(ClipListError, match=msg):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from vae_transition import tensors
+from vae_transition.digests import code_digest, model_digest
 
 CACHE_ENV = "VAE_TRANSITION_CACHE"
 
@@ -46,8 +47,6 @@ def cache_dir() -> Path:
 
 def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> str:
     """sha256 over the base weights, the frames and the settings: any change retrains."""
-    from vae_transition.cuts import code_digest, model_digest
-
     code = code_digest("vae_transition.adapt", "vae_transition.train", "vae_transition.dataset",
                        "vae_transition.model", "vae_transition.latent_warp")
     h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code,

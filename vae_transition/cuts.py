@@ -21,6 +21,7 @@ import numpy as np
 from ffmpeg_scripts import encode, frames, probe
 from ffmpeg_scripts.errors import FFmpegError
 from vae_transition import cache
+from vae_transition.digests import code_digest
 from vae_transition.transition import TransitionSpec, make_overlap, make_transition
 
 _local = threading.local()  # .stop: the event of the cut this thread makes (see _stop_hook)
@@ -77,28 +78,6 @@ class CutJob:
     cache: str | None = None       # segment cache folder, or None
     score: bool = False            # compute metrics for each cut
     log: Callable[[str], None] = lambda s: None
-
-
-def model_digest(model) -> str:
-    """sha256 of a model's weights ("" for no model)."""
-    if model is None:
-        return ""
-    h = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        h.update(name.encode())
-        h.update(tensor.detach().cpu().numpy().tobytes())
-    return h.hexdigest()
-
-
-def code_digest(*modules: str) -> str:
-    """sha256 of the named modules' source: a cache made by other code is never reused."""
-    import importlib
-
-    h = hashlib.sha256()
-    for name in modules:
-        with open(importlib.import_module(name).__file__, "rb") as fh:
-            h.update(fh.read())
-    return h.hexdigest()
 
 
 # the code that decides a segment's frames and bytes

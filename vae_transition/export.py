@@ -13,18 +13,18 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import chain, repeat
 
 import numpy as np
 
-from ffmpeg_scripts.encode import MATRICES, raw_input_args, write_frames
+from ffmpeg_scripts.encode import MATRICES, VideoFormat, raw_input_args, write_frames
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run_capture
 from vae_transition import outputs
-from vae_transition.timeline import parse_timecode
+from vae_transition.timing import parse_timecode
 
 SEQUENCE_PATTERN = "{name}.%06d.{ext}"  # NAME.000000.png; numbered from the start timecode
 
@@ -101,6 +101,7 @@ class ExportResult:
     reel: str
     start_frame: int                # the start timecode as frames
     sequence: tuple[str, int] | None = None  # ("NAME.%06d.png", first number) for sequences
+    ranges: tuple[tuple[int, int], ...] = ()  # A's and B's frames shown beside it (timelines)
 
 
 def sequence_name(out_abs: str, fmt: Format) -> str:
@@ -249,22 +250,55 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
 
 def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: ExportSpec,
                    out: str, model=None, log: Callable[[str], None] = lambda s: None,
-                   ) -> ExportResult:
-    """Make the A -> B transition exactly as join does for that cut, and export it with handles."""
-    from vae_transition import cuts, pipeline
-    from vae_transition.transition import make_transition
+                   points=(None, None)) -> ExportResult:
+    """Make the A -> B transition exactly as join does for that cut, and export it with handles.
+
+    points: (A's, B's) timing.ClipPoints or None. Insert mode's handles are held copies of the
+    frames beside the cut; overlap mode's are the clips' own frames beside the overlap.
+    """
+    from vae_transition import clipframes, cuts, layout
 
     fmt = FORMATS[spec.format]
     check_size(fmt, a.width, a.height)
     parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
-    for line in pipeline.alpha_notes([a, b]):
+    for line in clipframes.alpha_notes([a, b]):
         log(line)
-    (tail, head), = pipeline.cut_frames(ff, [a, b], (a.width, a.height),
-                                        pipeline.context_frames(tspec))
+    vf = VideoFormat.of(a)
+    conform = (b.width, b.height, b.fps) != (a.width, a.height, a.fps)
+    counts = [clipframes.shown_count(i, vf) for i in (a, b)]
+    ranges = [p.resolve(n, vf.fps, os.path.basename(i.path)) if p else (0, n)
+              for p, n, i in zip(points, counts, (a, b))]
+    names = [os.path.basename(i.path) for i in (a, b)]
+    uses, (use,) = layout.lay_out(ranges, [tspec.frames], tspec.overlap, names)
+    extra = spec.handles if tspec.overlap else clipframes.context_frames(tspec)
+    if tspec.overlap:
+        _check_handles(uses, use, spec.handles, names)
+    tail, head = clipframes.cut_inputs(ff, a, b, use, uses[0].first, uses[1].end, extra, vf,
+                                       conform)
     tuned = cuts.pair_model(model, tail, head, tspec, log)
-    morph = make_transition(tail[-1], head[0], tspec, tuned)
-    frames = with_handles(morph, tail[-1], head[0], spec.handles)
-    return export_frames(ff, frames, spec, out, a, tspec.frames)
+    frames = _with_handles(tail, head, tspec, spec.handles, tuned)
+    result = export_frames(ff, frames, spec, out, a, tspec.frames)
+    return replace(result, ranges=tuple(u.body for u in uses))
+
+
+def _check_handles(uses, use, handles: int, names) -> None:
+    """Overlap handles are real frames: each clip must have them beside the overlap."""
+    room = (use.a_range[0] - uses[0].first, uses[1].end - use.b_range[1])
+    for name, have in zip(names, room):
+        if have < handles:
+            raise ExportError(f"{name}: --handles {handles} needs {handles} frames beside the "
+                              f"overlap; it has {have}")
+
+
+def _with_handles(tail, head, tspec, handles: int, model) -> Iterator[np.ndarray]:
+    from vae_transition.transition import make_overlap, make_transition
+
+    if tspec.overlap:
+        n = tspec.frames
+        morph = make_overlap(tail[len(tail) - n:], head[:n], tspec, model)
+        return chain(tail[len(tail) - n - handles:len(tail) - n], morph, head[n:n + handles])
+    return with_handles(make_transition(tail[-1], head[0], tspec, model), tail[-1], head[0],
+                        handles)
 
 
 # --- the clips' own timecode ----------------------------------------------------------------

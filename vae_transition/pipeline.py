@@ -20,7 +20,8 @@ from fractions import Fraction
 from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import assemble, clipframes, layout, limits, outputs, sides, tensors
-from vae_transition.cuts import Cut, CutJob, model_digest, run_cuts
+from vae_transition.cuts import Cut, CutJob, run_cuts
+from vae_transition.digests import model_digest
 from vae_transition.transition import TransitionSpec
 
 

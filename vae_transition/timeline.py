@@ -19,46 +19,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from vae_transition.timing import format_timecode, parse_timecode, tc_base
+
 if TYPE_CHECKING:  # no import cycle at run time: export.py imports this module
     from ffmpeg_scripts.probe import ClipInfo
     from vae_transition.export import ExportResult
 
 TIMELINE_START = "01:00:00:00"  # record start of every timeline: the editors' convention
 EXTENSIONS = {"otio": ".otio", "fcp7": ".xml", "fcpxml": ".fcpxml", "edl": ".edl"}
-_TC = re.compile(r"(\d{1,2}):(\d{2}):(\d{2})([:;])(\d{2})")
 
 
 class TimelineError(Exception):
     """A timeline that cannot be written (unknown format, media a format cannot reference)."""
-
-
-# --- timecode -------------------------------------------------------------------------------
-
-def tc_base(fps: Fraction) -> int:
-    """Frames per timecode second: 24 for 24 and 24000/1001, 30 for 30000/1001."""
-    return max(1, round(fps))
-
-
-def parse_timecode(tc: str, fps: Fraction) -> int:
-    """"01:00:00:00" -> frames since 00:00:00:00 (non-drop-frame); ValueError when malformed."""
-    m = _TC.fullmatch(tc.strip())
-    if m is None:
-        raise ValueError(f"timecode '{tc}' is not HH:MM:SS:FF")
-    if m.group(4) == ";":
-        raise ValueError(f"timecode '{tc}' is drop-frame (';'); use non-drop-frame HH:MM:SS:FF")
-    h, mi, s, f = (int(m.group(i)) for i in (1, 2, 3, 5))
-    base = tc_base(fps)
-    if mi > 59 or s > 59 or f >= base:
-        raise ValueError(f"timecode '{tc}' is out of range at {base} frames per second")
-    return ((h * 60 + mi) * 60 + s) * base + f
-
-
-def format_timecode(frame: int, fps: Fraction) -> str:
-    """Frames since 00:00:00:00 -> "HH:MM:SS:FF" (non-drop-frame, wraps at 24 h)."""
-    base = tc_base(fps)
-    frame %= 24 * 3600 * base
-    s, f = divmod(frame, base)
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{f:02d}"
 
 
 # --- the timeline ---------------------------------------------------------------------------
