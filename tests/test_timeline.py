@@ -16,9 +16,11 @@ from conftest import make_clip
 from ffmpeg_scripts import probe
 from ffmpeg_scripts.probe import AudioInfo, ClipInfo
 from vae_transition import export as ex
-from vae_transition.timeline import (EXTENSIONS, Timeline, TimelineError, build_timeline,
-                                     edl_reels, edl_text, format_timecode, parse_formats,
-                                     parse_timecode, write_timelines)
+from vae_transition.timeline import (EXTENSIONS, Segment, Timeline, TimelineError,
+                                     build_timeline, edl_reels, format_timecode, parse_formats,
+                                     parse_timecode)
+from vae_transition.timeline_otio import edl_text
+from vae_transition.timeline_write import write_timelines
 from vae_transition.timeline_xml import fcpx_time, fcpxml_text, xmeml_text
 from vae_transition.transition import TransitionSpec
 
@@ -31,9 +33,8 @@ def fake_clip(path, frames=10, fps=Fraction(24), audio=True, size=(1280, 768)) -
                     (AudioInfo("aac", 48000, 2),) if audio else (), "bt709")
 
 
-def fake_segment(path, n=6, k=2, fps=Fraction(24), start=0, seq=None) -> ex.ExportResult:
-    return ex.ExportResult(str(path), "prores", n + 2 * k, n, k, fps, 1280, 768, "morph reel",
-                           start, seq)
+def fake_segment(path, n=6, k=2, fps=Fraction(24), start=0, seq=None) -> Segment:
+    return Segment(str(path), n + 2 * k, n, k, fps, 1280, 768, start, "morph reel", seq)
 
 
 def sample(tmp_path, fps=Fraction(24), start=0) -> Timeline:
@@ -195,7 +196,8 @@ def test_exported_segment_timelines_read_back(ff, tmp_path, fps, size, start):
     spec = ex.ExportSpec("prores", handles=2, timecode=start)
     out = ex.check_output(str(tmp_path / "the morph.mov"), spec, [a, b])
     seg = ex.export_segment(ff, *infos, TransitionSpec(frames=3, method="crossfade"), spec, out)
-    tl = build_timeline("edit", infos, [seg], [ex.clip_timecode(ff, i) for i in infos])
+    tl = build_timeline("edit", infos, [ex.timeline_segment(seg)],
+                        [ex.clip_timecode(ff, i) for i in infos])
     written = write_timelines(tl, list(EXTENSIONS), str(tmp_path / "the morph"))
     assert [Path(p).suffix for p in written] == [".otio", ".xml", ".fcpxml", ".edl"]
     s = parse_timecode(start, infos[0].fps)

@@ -52,7 +52,8 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
     from ffmpeg_scripts.locate import find_ffmpeg
     from ffmpeg_scripts.probe import probe
     from vae_transition import export as ex
-    from vae_transition.timeline import EXTENSIONS, build_timeline, parse_formats, write_timelines
+    from vae_transition.timeline import EXTENSIONS, build_timeline, parse_formats
+    from vae_transition.timeline_write import write_timelines
     from vae_transition.transition import TransitionSpec
 
     log = (lambda s: None) if quiet else note
@@ -75,7 +76,7 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
         f"reel {result.reel}, starting {timecode}")
     click.echo(result.path)
     if kinds:
-        tl = build_timeline(os.path.basename(base), [a, b], [result],
+        tl = build_timeline(os.path.basename(base), [a, b], [ex.timeline_segment(result)],
                             [ex.clip_timecode(ff, a), ex.clip_timecode(ff, b)])
         for path in write_timelines(tl, kinds, base):
             click.echo(path)
