@@ -16,9 +16,11 @@ from conftest import make_clip
 from ffmpeg_scripts import probe
 from ffmpeg_scripts.probe import AudioInfo, ClipInfo
 from vae_transition import export as ex
-from vae_transition.timeline import (EXTENSIONS, Timeline, TimelineError, build_timeline,
-                                     edl_reels, edl_text, format_timecode, parse_formats,
-                                     parse_timecode, write_timelines)
+from vae_transition.timeline import (EXTENSIONS, Segment, Timeline, TimelineError,
+                                     build_timeline, edl_reels, format_timecode, parse_formats,
+                                     parse_timecode)
+from vae_transition.timeline_otio import edl_text
+from vae_transition.timeline_write import write_timelines
 from vae_transition.timeline_xml import fcpx_time, fcpxml_text, xmeml_text
 from vae_transition.transition import TransitionSpec
 
@@ -31,9 +33,8 @@ def fake_clip(path, frames=10, fps=Fraction(24), audio=True, size=(1280, 768)) -
                     (AudioInfo("aac", 48000, 2),) if audio else (), "bt709")
 
 
-def fake_segment(path, n=6, k=2, fps=Fraction(24), start=0, seq=None) -> ex.ExportResult:
-    return ex.ExportResult(str(path), "prores", n + 2 * k, n, k, fps, 1280, 768, "morph reel",
-                           start, seq)
+def fake_segment(path, n=6, k=2, fps=Fraction(24), start=0, seq=None) -> Segment:
+    return Segment(str(path), n + 2 * k, n, k, fps, 1280, 768, start, "morph reel", seq)
 
 
 def sample(tmp_path, fps=Fraction(24), start=0) -> Timeline:
@@ -64,6 +65,31 @@ def test_items_are_back_to_back_with_handles_hidden(tmp_path):
     assert seg.media.frames == 10 and b.media.start_frame == 240
     assert (b.record_in, b.record_out, tl.frames, tl.start_frame) == (16, 24, 24, 86400)
     assert tl.has_audio and not seg.media.has_audio
+
+
+def test_ranges_place_cut_points_and_overlap(tmp_path):
+    """insert, --a-out 2s at 24 fps: A shows 0..49; overlap N=24: A 0..72, 24, B 24..96 = 168."""
+    a, b = fake_clip(tmp_path / "a.mp4", 96), fake_clip(tmp_path / "b.mp4", 96)
+    tl = build_timeline("x", [a, b], [fake_segment(tmp_path / "s.mov", 6, 0)],
+                        ranges=[(0, 49), (0, 96)])
+    assert [(i.source_in, i.source_out, i.record_in) for i in tl.items] == [
+        (0, 49, 0), (0, 6, 49), (0, 96, 55)] and tl.frames == 151
+    tl = build_timeline("x", [a, b], [fake_segment(tmp_path / "s.mov", 24, 0)],
+                        ranges=[(0, 72), (24, 96)])
+    assert [(i.source_in, i.source_out, i.record_in, i.record_out) for i in tl.items] == [
+        (0, 72, 0, 72), (0, 24, 72, 96), (24, 96, 96, 168)] and tl.frames == 168
+    assert {i.media.frames for i in tl.items if i.role == "clip"} == {96}  # handles kept
+
+
+def test_ranges_keep_time_at_another_rate_and_are_checked(tmp_path):
+    a, b = fake_clip(tmp_path / "a.mp4", 96), fake_clip(tmp_path / "b.mp4", 120, Fraction(30))
+    tl = build_timeline("x", [a, b], [fake_segment(tmp_path / "s.mov", 6, 0)],
+                        ranges=[(0, 48), (30, 90)])
+    b_item = tl.items[2]
+    assert (b_item.frames, b_item.record_frames, tl.frames) == (60, 48, 102)  # 2 s either way
+    for bad in ([(0, 48)], [(0, 97), (0, 120)], [(-1, 48), (0, 120)], [(48, 48), (0, 120)]):
+        with pytest.raises(ValueError, match="ranges|range"):
+            build_timeline("x", [a, b], [fake_segment(tmp_path / "s.mov")], ranges=bad)
 
 
 def test_edl_reels_fit_eight_characters_and_stay_unique(tmp_path):
@@ -195,7 +221,8 @@ def test_exported_segment_timelines_read_back(ff, tmp_path, fps, size, start):
     spec = ex.ExportSpec("prores", handles=2, timecode=start)
     out = ex.check_output(str(tmp_path / "the morph.mov"), spec, [a, b])
     seg = ex.export_segment(ff, *infos, TransitionSpec(frames=3, method="crossfade"), spec, out)
-    tl = build_timeline("edit", infos, [seg], [ex.clip_timecode(ff, i) for i in infos])
+    tl = build_timeline("edit", infos, [ex.timeline_segment(seg)],
+                        [ex.clip_timecode(ff, i) for i in infos])
     written = write_timelines(tl, list(EXTENSIONS), str(tmp_path / "the morph"))
     assert [Path(p).suffix for p in written] == [".otio", ".xml", ".fcpxml", ".edl"]
     s = parse_timecode(start, infos[0].fps)
@@ -238,3 +265,68 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
                         Fraction(24))
     with pytest.raises(ex.ExportError, match="joined.t01.mov: already exists"):
         ex.check_join_exports(out, 2, ["otio"], overwrite=False)
+
+
+# --- in/out points and overlap, read back by the adapters (no ffmpeg) ----------------------
+
+# (clip frames, ranges, segment frames, segment handles) -> each clip's expected source range
+# (start with timecode: A at 0, the segment at 01:00:00:00, B at 00:00:10:00; duration).
+LAYOUTS = {
+    "cuts": ((96, 72), [(10, 49), (5, 60)], 12, 2, [(10, 39), (86402, 12), (245, 55)]),
+    "overlap": ((96, 96), [(0, 72), (24, 96)], 24, 0, [(0, 72), (86400, 24), (264, 72)]),
+}
+
+
+def layout_timeline(tmp_path, layout: str, fps: Fraction) -> Timeline:
+    (na, nb), ranges, n, k, _ = LAYOUTS[layout]
+    a, b = fake_clip(tmp_path / "A é.mp4", na, fps), fake_clip(tmp_path / "b.mp4", nb, fps)
+    seg = fake_segment(tmp_path / "a.t01.mov", n, k, fps, start=86400)
+    return build_timeline("edit", [a, b], [seg], [0, 240], ranges=ranges)
+
+
+@pytest.mark.parametrize("fps", [Fraction(24), NTSC], ids=["24", "23.976"])
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("fmt", list(EXTENSIONS))
+def test_ranges_read_back(tmp_path, fmt, layout, fps):
+    """Names, order, source in (timecode included) and duration, record positions, total."""
+    tl = layout_timeline(tmp_path, layout, fps)
+    expect = LAYOUTS[layout][4]
+    total = sum(d for _, d in expect)
+    assert tl.frames == total
+    path, = write_timelines(tl, [fmt], str(tmp_path / "edit"))
+    read, clips, lead = read_video(path, fps)  # an EDL carries no rate: read at the given one
+    assert [c.name for c in clips] == ["A é.mp4", "a.t01.mov", "b.mp4"]
+    got = [(c.source_range.start_time.value, c.source_range.duration.value) for c in clips]
+    if fmt == "fcpxml":
+        check_fcpxml_ranges(path, fps, got, lead, expect, total)
+        return
+    assert got == expect and lead == 0
+    assert [c.range_in_parent().start_time.value for c in clips] == [
+        sum(d for _, d in expect[:i]) for i in range(3)]  # back to back from the start
+    assert read.duration().value == total
+    if fmt in ("otio", "fcp7"):  # the EDL's record start is checked on its text above
+        assert read.global_start_time.value == tl.start_frame
+        a_ref = clips[0].media_reference.available_range  # the whole file: handles to trim into
+        assert (a_ref.start_time.value, a_ref.duration.value) == (0, LAYOUTS[layout][0][0])
+        _, audio = read_audio(path)
+        assert [(c.name, c.source_range) for c in audio] == [
+            (c.name, c.source_range) for c in clips if c.name != "a.t01.mov"]
+
+
+def check_fcpxml_ranges(path, fps, got, lead, expect, total):
+    """The fcpx_xml adapter reads frameDuration 1001/24000s as rate int(23.976) = 23 and
+    truncates every time to whole frames at that rate (offsets then leave 1-3 frame gaps), and
+    shows tcStart as a leading gap; so at 23.976 the exact frames are read with ElementTree and
+    the adapter is held to its own conversion."""
+    root = ET.parse(path).getroot()
+    seq = root.find("library/event/project/sequence")
+    assert Fraction(seq.get("duration")[:-1]) * fps == total
+    assert fcpxml_frames(path, fps) == [
+        (name, 86400 + sum(d for _, d in expect[:i]), s, d)
+        for i, (name, (s, d)) in enumerate(zip(["A é.mp4", "a.t01.mov", "b.mp4"], expect))]
+    if fps.denominator == 1:
+        assert got == expect and lead == 86400
+    else:
+        def adapter(frames):
+            return int(float(frames * fps.denominator) / float(fps.numerator) * 23)
+        assert got == [(adapter(s), adapter(d)) for s, d in expect]

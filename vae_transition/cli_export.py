@@ -5,12 +5,14 @@ Registered in cli.py with `cli.add_command(export)`. Heavy imports happen inside
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import click
 
-from vae_transition.cli_common import (ffmpeg_option, load_for, note, transition_options,
-                                       user_errors)
+from vae_transition import limits
+from vae_transition.cli_common import (check_length_options, ffmpeg_option, load_for, note,
+                                       timing_options, transition_options, user_errors)
 
 # The keys of export.FORMATS (kept here so --help needs no numpy; a test keeps them in step).
 FORMAT_NAMES = ("prores", "prores4444", "dnxhr", "dnxhr-hqx", "h264", "png", "tiff", "exr")
@@ -25,7 +27,7 @@ TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
 @click.option("--format", "fmt", type=click.Choice(FORMAT_NAMES), default="prores",
               show_default=True, help="Codec and container (see docs/editors.md).")
 @click.option("--handles", default=0, show_default=True, type=click.IntRange(0, 1000),
-              help="Extra frames at each end: held copies of A's last and B's first frame.")
+              help="Extra frames at each end: held copies of A's last and B's first frame (with --overlap: the clips' own frames beside the overlap).")
 @click.option("--reel", default=None, metavar="NAME",
               help="Reel name written into .mov/.mxf and the timelines (default: output name).")
 @click.option("--timecode", default="00:00:00:00", show_default=True, metavar="HH:MM:SS:FF",
@@ -34,12 +36,13 @@ TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
               help="Also write timelines placing A, the segment and B: any of "
                    "otio,fcp7,fcpxml,edl (comma-separated).")
 @transition_options
+@timing_options
 @click.option("--overwrite", is_flag=True, help="Replace the output (and timelines) if they exist.")
 @ffmpeg_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
 @user_errors
 def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, model_path, overwrite,
-           ffmpeg_path, quiet, **transition):
+           ffmpeg_path, quiet, duration, a_out, b_in, **transition):
     """Write the transition from CLIP_A to CLIP_B alone, in an editor's format.
 
     \b
@@ -48,13 +51,17 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
       vae-transition export a.mp4 b.mp4 -o morph.mxf --format dnxhr --handles 12
       vae-transition export a.mp4 b.mp4 -o shots/morph --format exr
       vae-transition export a.mp4 b.mp4 -o morph.mov --timeline otio,fcp7,fcpxml,edl
+      vae-transition export a.mp4 b.mp4 -o morph.mov --overlap --duration 1s --handles 12
     """
     from ffmpeg_scripts.locate import find_ffmpeg
     from ffmpeg_scripts.probe import probe
     from vae_transition import export as ex
-    from vae_transition.timeline import EXTENSIONS, build_timeline, parse_formats, write_timelines
+    from vae_transition.timeline import EXTENSIONS, build_timeline, parse_formats
+    from vae_transition.timeline_write import write_timelines
+    from vae_transition.timing import ClipPoints
     from vae_transition.transition import TransitionSpec
 
+    check_length_options(click.get_current_context(), duration)
     log = (lambda s: None) if quiet else note
     spec = ex.ExportSpec(fmt, handles, reel, timecode, overwrite)
     # every option of transition_options, whatever it grows to (--path is TransitionSpec.path)
@@ -68,15 +75,21 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
                      overwrite)
     ff = find_ffmpeg(ffmpeg_path)
     a, b = probe(ff, clip_a), probe(ff, clip_b)
+    if duration is not None:
+        tspec = dataclasses.replace(tspec, frames=limits.check_frames(duration.to_frames(a.fps),
+                                                                      "--duration"))
     model = load_for(model_path, tspec.method)
-    result = ex.export_segment(ff, a, b, tspec, spec, out_abs, model, log)
-    log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles), "
+    result = ex.export_segment(ff, a, b, tspec, spec, out_abs, model, log,
+                               (ClipPoints(end=a_out), ClipPoints(start=b_in)))
+    log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles"
+        f"{', overlapping the clips' if tspec.overlap else ''}), "
         f"{ex.FORMATS[fmt].about}, {result.width}x{result.height} @ {_fps(result.fps)} fps, "
         f"reel {result.reel}, starting {timecode}")
     click.echo(result.path)
     if kinds:
-        tl = build_timeline(os.path.basename(base), [a, b], [result],
-                            [ex.clip_timecode(ff, a), ex.clip_timecode(ff, b)])
+        tl = build_timeline(os.path.basename(base), [a, b], [ex.timeline_segment(result)],
+                            [ex.clip_timecode(ff, a), ex.clip_timecode(ff, b)],
+                            ranges=result.ranges)
         for path in write_timelines(tl, kinds, base):
             click.echo(path)
 

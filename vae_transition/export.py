@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import chain, repeat
@@ -256,7 +256,7 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
     points: (A's, B's) timing.ClipPoints or None. Insert mode's handles are held copies of the
     frames beside the cut; overlap mode's are the clips' own frames beside the overlap.
     """
-    from vae_transition import clipframes, cuts, layout
+    from vae_transition import assemble, clipframes, cuts, layout
 
     fmt = FORMATS[spec.format]
     check_size(fmt, a.width, a.height)
@@ -278,7 +278,7 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
     tuned = cuts.pair_model(model, tail, head, tspec, log)
     frames = _with_handles(tail, head, tspec, spec.handles, tuned)
     result = export_frames(ff, frames, spec, out, a, tspec.frames)
-    return replace(result, ranges=tuple(u.body for u in uses))
+    return replace(result, ranges=tuple(assemble.source_ranges([a, b], uses, vf.fps)))
 
 
 def _check_handles(uses, use, handles: int, names) -> None:
@@ -352,15 +352,28 @@ def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrit
             raise ExportError(f"{path}: already exists (use --overwrite to replace it)")
 
 
+def timeline_segment(result: ExportResult):
+    """An exported segment as a timeline places it (timeline.Segment)."""
+    from vae_transition.timeline import Segment
+
+    return Segment(result.path, result.frames, result.transition_frames, result.handles,
+                   result.fps, result.width, result.height, result.start_frame, result.reel,
+                   result.sequence)
+
+
 def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
-                   formats: Iterable[str], turn: int = 0) -> list[str]:
+                   formats: Iterable[str], turn: int = 0,
+                   ranges: Sequence[tuple[int, int]] | None = None) -> list[str]:
     """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
     joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
-    turn: the display rotation the segments are stored with (pass-through of phone clips)."""
+    turn: the display rotation the segments are stored with (pass-through of phone clips).
+    ranges: each clip's (source_in, source_out) in its own frames, as the joined file shows it
+    outside transitions (timeline.build_timeline); None: every clip whole."""
     from ffmpeg_scripts.encode import to_coded
     from ffmpeg_scripts.frames import iter_frames
     from ffmpeg_scripts.probe import probe
-    from vae_transition.timeline import build_timeline, write_timelines
+    from vae_transition.timeline import build_timeline
+    from vae_transition.timeline_write import write_timelines
 
     spec = ExportSpec("prores", overwrite=True)
     results = []
@@ -369,6 +382,6 @@ def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str],
         upright = (to_coded(f, turn, upright=True) for f in iter_frames(ff, seg_info))
         results.append(export_frames(ff, upright, spec, path, infos[0], seg_info.frame_count))
     stem = os.path.splitext(out_abs)[0]
-    tl = build_timeline(os.path.basename(stem), infos, results,
-                        [clip_timecode(ff, i) for i in infos])
+    tl = build_timeline(os.path.basename(stem), infos, [timeline_segment(r) for r in results],
+                        [clip_timecode(ff, i) for i in infos], ranges=ranges)
     return [r.path for r in results] + write_timelines(tl, list(formats), stem)

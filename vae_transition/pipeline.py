@@ -56,8 +56,6 @@ class JoinResult:
     passthrough: bool               # True: clips stream-copied, only transitions encoded
     total_frames: int
     cuts: tuple[tuple[int, int], ...]   # (first, last) frame index of each transition in the output
-    reencoded: int = 0                  # clip frames a stream-copied join re-encoded (smart render)
-    ranges: tuple[tuple[int, int], ...] = ()   # per clip: the frames shown outside transitions
     fps: Fraction
     width: int
     height: int
@@ -66,6 +64,8 @@ class JoinResult:
     cut_results: tuple = ()                          # cuts.CutResult per cut
     previews: tuple[str, ...] = ()                   # files written by --preview
     timeline_files: tuple[str, ...] = ()             # segments + timelines from --timeline
+    reencoded: int = 0              # clip frames a stream-copied join re-encoded (smart render)
+    ranges: tuple[tuple[int, int], ...] = ()   # per clip: the frames shown outside transitions
 
 
 def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:

@@ -12,8 +12,8 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
-from vae_transition.timeline import (Item, Media, Timeline, TimelineError, edl_reels,
-                                     format_timecode, tc_base)
+from vae_transition.timeline import Item, Media, Timeline, TimelineError, edl_reels
+from vae_transition.timing import format_timecode, tc_base
 
 FCPXML_VERSION = "1.10"  # Resolve 18.5 rejects 1.11
 
@@ -95,6 +95,8 @@ def _xmeml_file(parent: ET.Element, m: Media, ids: dict[str, str]) -> None:
 
 
 def _clipitem(track: ET.Element, item: Item, n: int, ids: dict[str, str], audio: bool) -> None:
+    """<start>/<end>: the record frames on the sequence; <in>/<out>: the source frames used
+    (0 = the media's first frame); <duration>: the whole media, so the rest are handles."""
     m = item.media
     ci = _sub(track, "clipitem", id=f"clipitem-{n}")
     _sub(ci, "name", m.name)
@@ -201,11 +203,12 @@ def fcpxml_tree(tl: Timeline) -> ET.Element:
     reels = edl_reels(tl)
     for item in tl.items:
         m = item.media
-        # offset: where it sits in the sequence (which starts at tcStart); start: in the media.
+        # offset, duration: where it sits in the sequence (which starts at tcStart), in
+        # sequence frames, so the spine has no gaps; start: its source in, in the media's time.
         clip = _sub(spine, "asset-clip", ref=assets[m.path], name=m.name,
                     offset=fcpx_time(tl.start_frame + item.record_in, tl.fps),
                     start=fcpx_time(m.start_frame + item.source_in, m.fps),
-                    duration=fcpx_time(item.frames, m.fps), tcFormat="NDF")
+                    duration=fcpx_time(item.record_frames, tl.fps), tcFormat="NDF")
         if item.role == "transition":
             _sub(clip, "note", f"vae-transition segment (reel {reels[m.path]})")
     return root
