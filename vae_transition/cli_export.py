@@ -58,7 +58,7 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
     from vae_transition import export as ex
     from vae_transition.timeline import EXTENSIONS, build_timeline, parse_formats
     from vae_transition.timeline_write import write_timelines
-    from vae_transition.timing import ClipPoints
+    from vae_transition.timing import ClipPoints, fps_text
     from vae_transition.transition import TransitionSpec
 
     check_length_options(click.get_current_context(), duration)
@@ -83,7 +83,7 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
                                (ClipPoints(end=a_out), ClipPoints(start=b_in)))
     log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles"
         f"{', overlapping the clips' if tspec.overlap else ''}), "
-        f"{ex.FORMATS[fmt].about}, {result.width}x{result.height} @ {_fps(result.fps)} fps, "
+        f"{ex.FORMATS[fmt].about}, {result.width}x{result.height} @ {fps_text(result.fps)} fps, "
         f"reel {result.reel}, starting {timecode}")
     click.echo(result.path)
     if kinds:
@@ -93,9 +93,6 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
         for path in write_timelines(tl, kinds, base):
             click.echo(path)
 
-
-def _fps(fps) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
 
 
 def _check_clips(*clips: str) -> None:

@@ -18,6 +18,7 @@ from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import tensors
 from vae_transition.layout import CutUse
+from vae_transition.timing import fps_text
 from vae_transition.transition import TransitionSpec
 
 CONTEXT = 3  # frames each side of a cut that per-pair adaptation learns from
@@ -57,7 +58,7 @@ def read_range(ff: FFmpegBinary, info: probe.ClipInfo, start: int, end: int,
         got = _conformed(ff, info, fmt, start, end, count)
     if len(got) != end - start:
         raise ReadError(f"{info.path}: decodes to only {start + len(got)} frames at "
-                        f"{_fps(fmt.fps)} fps; {end} were needed")
+                        f"{fps_text(fmt.fps)} fps; {end} were needed")
     return got
 
 
@@ -89,6 +90,3 @@ def alpha_notes(infos: list[probe.ClipInfo]) -> list[str]:
     return [f"note: {os.path.basename(i.path)} has an alpha channel ({i.pix_fmt}); the output "
             f"has none, so its transparency is dropped" for i in infos if _ALPHA.search(i.pix_fmt)]
 
-
-def _fps(fps) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"

@@ -22,6 +22,7 @@ from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import assemble, clipframes, layout, limits, outputs, sides, tensors
 from vae_transition.cuts import Cut, CutJob, run_cuts
 from vae_transition.digests import model_digest
+from vae_transition.timing import fps_text
 from vae_transition.transition import TransitionSpec
 
 
@@ -105,14 +106,11 @@ def conform_notes(infos: list[probe.ClipInfo], fmt: encode.VideoFormat) -> list[
         if (info.width, info.height) != (fmt.width, fmt.height):
             changes.append(f"{info.width}x{info.height} -> {fmt.width}x{fmt.height} (fit and pad)")
         if info.fps != fmt.fps:
-            changes.append(f"{_fps(info.fps)} -> {_fps(fmt.fps)} fps")
+            changes.append(f"{fps_text(info.fps)} -> {fps_text(fmt.fps)} fps")
         if changes:
             notes.append(f"note: conforming {os.path.basename(info.path)}: " + ", ".join(changes))
     return notes
 
-
-def _fps(fps: Fraction) -> str:
-    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
 
 
 def target_format(req: JoinRequest, first: probe.ClipInfo) -> encode.VideoFormat:
@@ -249,7 +247,7 @@ def check_written(ff: FFmpegBinary, path: str, expected: int) -> None:
 def _path_note(a: probe.ClipInfo, passthrough: bool, forced: bool, n: int) -> str:
     if passthrough:
         return (f"pass-through: clips are stream-copied ({a.codec} {a.pix_fmt} {a.width}x{a.height}"
-                f" @ {_fps(a.fps)}); only the {n}-frame transitions are encoded")
+                f" @ {fps_text(a.fps)}); only the {n}-frame transitions are encoded")
     why = ("--reencode" if forced else
            "the clips differ in codec, size, pixel format or frame rate, or are conformed")
     return f"re-encode: everything is encoded once at high quality ({why})"

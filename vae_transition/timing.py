@@ -177,3 +177,8 @@ class ClipPoints:
 def _said(t: Time) -> str:
     """'--b-in 5s': the option and what was typed."""
     return f"{t.what} {t.text}"
+
+
+def fps_text(fps: Fraction) -> str:
+    """24 -> "24", 24000/1001 -> "24000/1001": a rate as users type it."""
+    return str(fps.numerator) if fps.denominator == 1 else f"{fps.numerator}/{fps.denominator}"
