@@ -51,6 +51,29 @@ def test_rotated_pair_in_passthrough(ff, tmp_path, sandbox, degrees):
     sandbox()
 
 
+def test_rotated_overlap_smart_render_stays_upright(ff, tmp_path, sandbox):
+    """Overlap with GOPs of 5 on phone clips: the re-encoded GOP pieces are stored turned like
+    the copied packets, and the copied frames stay bit-identical."""
+    a = _rotated(ff, make_clip(tmp_path / "a0.mp4", frames=20, gop=5), tmp_path / "a.mp4", 90)
+    b = _rotated(ff, make_clip(tmp_path / "b0.mp4", frames=20, gop=5, source="mandelbrot"),
+                 tmp_path / "b.mp4", 90)
+    out = tmp_path / "out.mp4"
+    result = invoke("join", "--method", "crossfade", "--frames", 7, "--overlap", "-o", out, a, b)
+    assert result.exit_code == 0 and "wrote 33 frames" in result.output, result.output
+    assert "smart render: 6 clip frames re-encoded" in result.output  # A 10..12, B 7..9
+    raw, _ = run_capture([*ff.base(), "-noautorotate", "-i", probe.input_url(out), "-f",
+                          "framecrc", "pipe:1"])
+    sizes = {ln.split(",")[4].strip() for ln in raw.decode().splitlines() if ln.startswith("0,")}
+    assert sizes == {str(64 * 48 * 3 // 2)}, sizes
+    got = list(frames.iter_frames(ff, probe.probe(ff, out)))
+    fa = list(frames.iter_frames(ff, probe.probe(ff, a)))
+    fb = list(frames.iter_frames(ff, probe.probe(ff, b)))
+    assert len(got) == 33 and got[0].shape == (64, 48, 3)
+    assert all(np.array_equal(x, y) for x, y in zip(got[:10], fa[:10]))
+    assert all(np.array_equal(x, y) for x, y in zip(got[23:], fb[10:]))
+    sandbox()
+
+
 def test_conformed_reel_json_agrees_with_score(ff, tmp_path, sandbox):
     """A and B at other rates, B at another size: the transition is made from the frames the
     re-encoded file shows beside it, so --json and `score` on the file agree."""

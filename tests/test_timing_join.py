@@ -98,6 +98,31 @@ def test_cut_points_insert_mode_plays_a_to_its_out_and_b_from_its_in(ff, clips, 
     assert np.abs(got[49 + 24] - fb[24]).mean() < 5  # B resumes at its in point
 
 
+def test_cut_points_on_keyframes_are_stream_copied_whole(ff, clips, tmp_path):
+    """A's out point 59 ends the GOP 30..59, B's in point 30 starts one: nothing is re-encoded."""
+    a, b = clips
+    out = tmp_path / "out.mp4"
+    result = invoke("join", a, b, "-o", out, "--a-out", "59f", "--b-in", "30f", "--frames", 6,
+                    "--method", "crossfade", "--json")
+    assert result.exit_code == 0, result.output
+    assert "smart render: 0 clip frames re-encoded" in result.output
+    summary = json.loads(result.output[result.output.index("{"):])
+    assert summary["clip_ranges"] == [[0, 60], [30, 96]] and summary["reencoded_clip_frames"] == 0
+    got, fa, fb = decode(ff, out), decode(ff, a), decode(ff, b)
+    assert same(got[:60], fa[:60]) and same(got[66:], fb[30:])
+
+
+def test_cut_points_in_the_reencode_path(ff, clips, tmp_path):
+    a, b = clips
+    out = tmp_path / "out.mkv"
+    result = invoke("join", a, b, "-o", out, "--a-out", "1.5", "--b-in", "00:00:02:00",
+                    "--frames", 6, "--method", "crossfade", "--reencode")
+    assert result.exit_code == 0, result.output
+    got, fa, fb = decode(ff, out), decode(ff, a), decode(ff, b)
+    assert len(got) == 37 + 6 + 48
+    assert np.abs(got[36] - fa[36]).mean() < 5 and np.abs(got[43] - fb[48]).mean() < 5
+
+
 @pytest.mark.parametrize("args, message", [
     (("--a-out", "5s"), "a.mp4: --a-out 5s is frame 120, past its last frame 95"),
     (("--b-in", "100f"), "b.mp4: --b-in 100f is frame 100"),
