@@ -40,8 +40,9 @@ SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule
 
 
 def make_clip(ff, out: str, seconds: float, size=(1280, 768), source="testsrc2", fps=24,
-              audio=False) -> str:
-    """An H.264 clip like a generated one (yuv420p, 24 fps); optional AAC tone."""
+              audio=False, gop: int | None = None) -> str:
+    """An H.264 clip like a generated one (yuv420p, 24 fps, x264's default keyframe interval of
+    250 unless `gop` says); optional AAC tone."""
     w, h = size
     sep = ":" if "=" in source else "="  # options follow the source's own, or start them
     args = ff.base() + ["-f", "lavfi", "-i", f"{source}{sep}size={w}x{h}:rate={fps}"]
@@ -49,6 +50,7 @@ def make_clip(ff, out: str, seconds: float, size=(1280, 768), source="testsrc2",
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
     args += ["-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", str(int(seconds * fps)),
              "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
+    args += ["-g", str(gop)] if gop else []
     args += ["-c:a", "aac", "-shortest"] if audio else []
     run(args + ["-f", "mp4", "-y", out])
     return out
@@ -86,7 +88,9 @@ def join_stages(cmd: list[str]) -> str:
     startup = wall - sum(t.values())
     return (f"start-up and model load {startup:.1f} s, probe + read cut frames "
             f"{t['probe_and_read']:.1f} s, adaptation {adapt:.1f} s, transition (morph + encode) "
-            f"{t['transitions'] - adapt:.1f} s, splice {t['splice']:.1f} s")
+            f"{t['transitions'] - adapt:.1f} s, smart render "
+            f"{t.get('smart_render', 0.0):.1f} s ({summary.get('reencoded_clip_frames', 0)} clip "
+            f"frames re-encoded), splice {t['splice']:.1f} s")
 
 
 def xfade_cmd(ff, a: str, b: str, out: str, seconds_a: float) -> list[str]:
@@ -107,10 +111,12 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def pair(ff, folder: str, seconds: float, size=(1280, 768)) -> list[str]:
-    tag = f"{size[0]}x{size[1]}-{seconds:g}s"
-    return [make_clip(ff, os.path.join(folder, f"a-{tag}.mp4"), seconds, size, "testsrc2"),
-            make_clip(ff, os.path.join(folder, f"b-{tag}.mp4"), seconds, size, "mandelbrot")]
+def pair(ff, folder: str, seconds: float, size=(1280, 768), gop: int | None = None) -> list[str]:
+    tag = f"{size[0]}x{size[1]}-{seconds:g}s-g{gop}"
+    return [make_clip(ff, os.path.join(folder, f"a-{tag}.mp4"), seconds, size, "testsrc2",
+                      gop=gop),
+            make_clip(ff, os.path.join(folder, f"b-{tag}.mp4"), seconds, size, "mandelbrot",
+                      gop=gop)]
 
 
 def bench(ff, folder: str) -> list[tuple[str, str, str]]:
@@ -135,6 +141,14 @@ def bench(ff, folder: str) -> list[tuple[str, str, str]]:
     stages = join_stages(join_cmd(p10, out, "--json"))
     row("  where the first join's time goes (one more run, --json)", stages,
         "goal: transition <= 6 s")
+    for gop, what in ((None, "keyframe every 250 frames: one GOP per clip"),
+                      (48, "keyframe every 2 s")):
+        clips = pair(ff, folder, 10, gop=gop)
+        t_ov, _ = timed(join_cmd(clips, out, "--overlap"))
+        row(f"join --overlap 2x10 s ({what}) / ffmpeg xfade + libx264 (also an overlap)",
+            f"{t_ov:.1f} s / {t_xfade:.1f} s = {t_ov / t_xfade:.2f}x", "goal <= 1.0x")
+        row("  where that join's time goes (one more run, --json)",
+            join_stages(join_cmd(clips, out, "--json", "--overlap")), "")
     t4, _ = timed(join_cmd(pair(ff, folder, 4), out))
     t16, _ = timed(join_cmd(pair(ff, folder, 16), out))
     row("join with 16 s clips / with 4 s clips", f"{t16:.1f} s / {t4:.1f} s = {t16 / t4:.2f}",

@@ -217,6 +217,7 @@ def _produce(req, infos, uses, cuts, parts, job: CutJob, out_abs: str, timings: 
         t1 = time.perf_counter()
         pieces = assemble.pieces(job.ff, parts, infos, [r.segment for r in results], job.fmt,
                                  job.passthrough, workdir)
+        t2 = time.perf_counter()
         plan = splice.SplicePlan(pieces, job.fmt, out_tmp, splice.muxer_for(out_abs),
                                  job.passthrough, assemble.sounds(infos, uses),
                                  tuple(c.spec.frames for c in cuts))
@@ -224,7 +225,7 @@ def _produce(req, infos, uses, cuts, parts, job: CutJob, out_abs: str, timings: 
         splice.splice(job.ff, plan)
         check_written(job.ff, out_tmp, plan.total_frames)
         progress("splicing", 1, 1)
-        timings.update(transitions=t1 - t0, splice=time.perf_counter() - t1)
+        timings.update(transitions=t1 - t0, smart_render=t2 - t1, splice=time.perf_counter() - t2)
         turn = job.fmt.rotation if job.passthrough else 0  # how the segments are stored
         ranges = assemble.source_ranges(infos, uses, job.fmt.fps)
         previews, written = sides.publish_all(job.ff, req, infos, results,
