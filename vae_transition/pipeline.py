@@ -130,13 +130,8 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
     sides.check_free(req, out_abs, JoinError)
     if req.size:
         limits.check_size(*req.size)
-    timings: dict[str, float] = {}
     start = time.perf_counter()
-    infos = []
-    for clip in req.clips:
-        infos.append(probe.probe(ff, clip))
-        progress("probing", len(infos), len(req.clips))
-    check_clips(infos)
+    infos = probe_all(ff, req.clips, progress)
     fmt = target_format(req, infos[0])
     passthrough = (not req.reencode and fmt == encode.VideoFormat.of(infos[0])
                    and all(splice.can_passthrough(infos[0], i) for i in infos[1:]))
@@ -153,18 +148,27 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
     cuts = read_cuts(ff, req, infos, uses, cut_uses, lengths, fmt, passthrough)
     parts = layout.parts(uses, cut_uses, [i.keyframes for i in infos] if passthrough else None,
                          [i.frame_count for i in infos])
-    timings["probe_and_read"] = time.perf_counter() - start
+    timings = {"probe_and_read": time.perf_counter() - start}
     job = _cut_job(req, ff, fmt, passthrough, model, log)
     plan, results, previews, written = _produce(req, infos, uses, cuts, parts, job, out_abs,
                                                 timings, progress)
     reencoded = layout.reencoded_frames(parts) if passthrough else 0
-    if passthrough and (reencoded or req.spec.overlap or any(r != (0, i.frame_count)
-                                                             for r, i in zip(ranges, infos))):
+    if passthrough and any(p.kind != "clip" or (p.start, p.end) != (0, infos[p.index].frame_count)
+                           for p in parts if p.kind != "transition"):
         log(f"smart render: {reencoded} clip frames re-encoded around the cuts (the GOPs they "
             f"cut into), {plan.total_frames - reencoded - sum(lengths)} stream-copied")
     return JoinResult(out_abs, passthrough, plan.total_frames, assemble.transition_spans(parts),
                       fmt.fps, fmt.width, fmt.height, plan.has_audio, timings, tuple(results),
                       previews, tuple(written), reencoded, tuple(u.body for u in uses))
+
+
+def probe_all(ff: FFmpegBinary, clips, progress: Progress) -> list[probe.ClipInfo]:
+    infos = []
+    for clip in clips:
+        infos.append(probe.probe(ff, clip))
+        progress("probing", len(infos), len(clips))
+    check_clips(infos)
+    return infos
 
 
 def resolve_timing(req: JoinRequest, infos, fmt) -> tuple[list[tuple[int, int]], list[int]]:
