@@ -246,9 +246,20 @@ def info(ffmpeg_path):
               help="Weight of the moved-latent loss that teaches the decoder to render a morph.")
 @click.option("--acai-weight", default=None, type=click.FloatRange(0),
               help="Weight of ACAI's critic term: mixed latents should decode as real pictures.")
+@click.option("--data", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Train on this .npz of images (python -m vae_transition.datafile; no ffmpeg needed).")
+@click.option("--batch-size", default=None, type=click.IntRange(1), help="Crops per step.")
+@click.option("--crop", default=None, type=click.IntRange(8), help="Crop side in px (a multiple of 8).")
+@click.option("--max-minutes", default=None, type=click.FloatRange(0, min_open=True),
+              help="Stop the steps at this wall time; the lr cosine is fitted to it. Weights are "
+                   "also saved to --out every 2 minutes.")
+@click.option("--device", default=None, help="torch device (default: cuda, mps or cpu).")
+@click.option("--amp", is_flag=True, help="bf16 autocast of the convolutions on cuda.")
+@click.option("--log-every", default=None, type=click.IntRange(1), help="Steps between progress lines.")
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
-def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, overwrite):
+def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, data, batch_size, crop,
+          max_minutes, device, amp, log_every, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
     Needs the train extra: pip install "vae-transition[train]".
@@ -268,15 +279,18 @@ def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight,
         if path.exists() and not overwrite:
             raise click.ClickException(f"{path}: already exists (use --overwrite to replace it)")
     try:
-        import sklearn  # noqa: F401  (the train extra: fail now, not after loading data)
-        import skimage  # noqa: F401
+        if data is None:
+            import sklearn  # noqa: F401  (the train extra: fail now, not after loading data)
+        import skimage  # noqa: F401  (the held-out photos)
 
         from vae_transition.train import TrainConfig, train_main
 
         cfg = TrainConfig()
         given = (("steps", steps), ("seed", seed), ("threads", threads), ("init", init),
                  ("lr", lr), ("warmup", warmup), ("warp_weight", warp_weight),
-                 ("acai_weight", acai_weight))
+                 ("acai_weight", acai_weight), ("data", data), ("batch_size", batch_size),
+                 ("crop", crop), ("max_minutes", max_minutes), ("device", device),
+                 ("amp", amp or None), ("log_every", log_every))
         overrides = {k: v for k, v in given if v is not None}
         summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
     except ImportError as exc:

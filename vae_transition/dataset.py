@@ -154,21 +154,20 @@ class CropSampler:
         self.images = images
         self.crop = crop
         self.rng = np.random.default_rng(seed)
-        synth = np.array([im.synthetic for im in images])
-        # photos and procedural frames get fixed shares of the draws, whatever their counts
-        w = np.where(synth, synthetic_share / max(synth.sum(), 1), (1 - synthetic_share) / max((~synth).sum(), 1))
-        self.weights = w / w.sum()
+        self.weights = draw_weights(images, synthetic_share)
 
-    def _one(self) -> np.ndarray:
-        """(crop, crop, 3) uint8 from one random image at a random scale."""
-        img = self.images[self.rng.choice(len(self.images), p=self.weights)].pixels
-        h, w = img.shape[:2]
+    def scaled_size(self, h: int, w: int) -> tuple[int, int]:
+        """A random (w, h) to resize an h x w image to: long side log-uniform in [160, 512] px."""
         # the pipeline sees frames with a long side ~256: train on long sides in [160, 512]
         lo = max(self.crop / min(h, w), 160 / max(h, w))
         hi = max(lo, min(1.0, 512 / max(h, w)))
         s = float(np.exp(self.rng.uniform(np.log(lo), np.log(hi))))
-        size = (max(self.crop, round(w * s)), max(self.crop, round(h * s)))
-        img = tensors.resize(img, size)
+        return max(self.crop, round(w * s)), max(self.crop, round(h * s))
+
+    def _one(self) -> np.ndarray:
+        """(crop, crop, 3) uint8 from one random image at a random scale."""
+        img = self.images[self.rng.choice(len(self.images), p=self.weights)].pixels
+        img = tensors.resize(img, self.scaled_size(*img.shape[:2]))
         y = self.rng.integers(0, img.shape[0] - self.crop + 1)
         x = self.rng.integers(0, img.shape[1] - self.crop + 1)
         out = img[y : y + self.crop, x : x + self.crop]
@@ -179,10 +178,24 @@ class CropSampler:
         import torch
 
         x = tensors.frames_to_tensor([np.ascontiguousarray(self._one()) for _ in range(n)])
-        # colour jitter: per-sample brightness, contrast and saturation within +-10 %
-        j = torch.from_numpy(self.rng.uniform(0.9, 1.1, size=(3, n, 1, 1, 1)).astype(np.float32))
-        grey = x.mean(dim=1, keepdim=True)
-        x = grey + (x - grey) * j[2]  # saturation
-        mean = x.mean(dim=(1, 2, 3), keepdim=True)
-        x = mean + (x - mean) * j[1]  # contrast
-        return (x * j[0]).clamp_(0.0, 1.0)  # brightness
+        return colour_jitter(x, torch.from_numpy(self.jitter_factors(n)))
+
+    def jitter_factors(self, n: int) -> np.ndarray:
+        """(3, n, 1, 1, 1) float32 brightness, contrast, saturation factors in [0.9, 1.1]."""
+        return self.rng.uniform(0.9, 1.1, size=(3, n, 1, 1, 1)).astype(np.float32)
+
+
+def draw_weights(images: list[Image], synthetic_share: float) -> np.ndarray:
+    """(N,) draw probabilities: photos and procedural frames get fixed shares, whatever their counts."""
+    synth = np.array([im.synthetic for im in images])
+    w = np.where(synth, synthetic_share / max(synth.sum(), 1), (1 - synthetic_share) / max((~synth).sum(), 1))
+    return w / w.sum()
+
+
+def colour_jitter(x, j):
+    """(n, 3, H, W) in [0, 1] with per-sample saturation, contrast, brightness factors j (3, n, 1, 1, 1)."""
+    grey = x.mean(dim=1, keepdim=True)
+    x = grey + (x - grey) * j[2]  # saturation
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = mean + (x - mean) * j[1]  # contrast
+    return (x * j[0]).clamp_(0.0, 1.0)  # brightness
