@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from ffmpeg_scripts.locate import FFmpegBinary
-from ffmpeg_scripts.probe import ClipInfo
+from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import open_pipe
 
 # Codecs whose segments we can encode ourselves and splice by stream copy.
@@ -87,18 +87,37 @@ def color_args(color: str | None) -> tuple[str, list[str]]:
 def segment_args(ff: FFmpegBinary, fmt: VideoFormat, out: str) -> list[str]:
     """Encode stdin frames to a segment that matches `fmt` closely enough to be stream-copied."""
     scale, tags = color_args(fmt.color)
-    enc = ENCODERS[fmt.codec]
     args = ff.base() + raw_input_args(*fmt.coded_size, fmt.fps)
-    args += ["-vf", f"{scale},format={fmt.pix_fmt}", "-c:v", enc, "-pix_fmt", fmt.pix_fmt]
+    args += ["-vf", f"{scale},format={fmt.pix_fmt}", *_codec_args(fmt)]
+    return args + tags + ["-an", "-f", "mp4", "-y", out]
+
+
+def span_args(ff: FFmpegBinary, clip: ClipInfo, start: int, count: int, fmt: VideoFormat,
+              out: str) -> list[str]:
+    """Re-encode a clip's frames start..start+count-1 (display order) as a segment matching
+    `fmt` (the smart render's GOP pieces): YUV to YUV in one ffmpeg run, with no RGB round trip,
+    and stored as the clip stores them (-noautorotate: a phone clip's frames stay turned)."""
+    _, tags = color_args(fmt.color)
+    rate = f"{fmt.fps.denominator}/({fmt.fps.numerator}*TB)"  # frame n at n / fps exactly
+    vf = f"select=gte(n\\,{start}),setpts=(N)*{rate},format={fmt.pix_fmt}"
+    return ff.base() + ["-noautorotate", "-reinit_filter", "0", "-i", input_url(clip.path),
+                        "-map", "0:V:0", "-fps_mode", "passthrough", "-vf", vf,
+                        "-frames:v", str(count), *_codec_args(fmt), *tags,
+                        "-an", "-f", "mp4", "-y", out]
+
+
+def _codec_args(fmt: VideoFormat) -> list[str]:
+    """Encoder, pixel format, preset, quality and profile matching `fmt`'s stream."""
+    enc = ENCODERS[fmt.codec]
+    args = ["-c:v", enc, "-pix_fmt", fmt.pix_fmt]
     if enc == "libx264":
         args += ["-preset", "medium", "-crf", str(fmt.crf)]
         profile = X264_PROFILES.get((fmt.profile or "").lower())
         if profile and (profile != "baseline" or fmt.pix_fmt == "yuv420p"):
             args += ["-profile:v", profile]
-    else:
-        args += ["-preset", "medium", "-crf", str(fmt.crf + 2), "-x265-params", "log-level=error"]
-        args += ["-tag:v", "hvc1"]
-    return args + tags + ["-an", "-f", "mp4", "-y", out]
+        return args
+    return args + ["-preset", "medium", "-crf", str(fmt.crf + 2), "-x265-params",
+                   "log-level=error", "-tag:v", "hvc1"]
 
 
 def lossless_args(ff: FFmpegBinary, width: int, height: int, fps: Fraction, out: str) -> list[str]:

@@ -12,9 +12,10 @@ import os
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ffmpeg_scripts import encode, frames, probe, splice
+from ffmpeg_scripts import encode, probe, splice
 from ffmpeg_scripts.audio import Sound
 from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.process import run
 from vae_transition.layout import ClipUse, Part
 
 
@@ -36,10 +37,10 @@ def clip_piece(part: Part, info: probe.ClipInfo, fps: Fraction, passthrough: boo
 
 def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: encode.VideoFormat,
                   path: str) -> splice.Piece:
-    """Smart render: decode a clip's frames [start, end) and encode them as clip A's segments
-    are encoded, so they splice between the copied packets."""
-    got = encode.encode_segment(ff, frames.iter_frames(ff, info, start=part.start,
-                                                       count=part.frames), fmt, path)
+    """Smart render: re-encode a clip's frames [start, end) as clip A's segments are encoded,
+    so they splice between the copied packets (checked: exactly that many frames)."""
+    run(encode.span_args(ff, info, part.start, part.frames, fmt, path), what="ffmpeg (smart render)")
+    got = probe.probe(ff, path).frame_count
     if got != part.frames:
         raise RuntimeError(f"{info.path}: re-encoding frames {part.start}..{part.end - 1} gave "
                            f"{got} frames")
