@@ -1,13 +1,14 @@
 """Splice clips and transition segments into one file, with one audio track in sync.
 
 Two paths:
-- pass-through: the clips' video packets are stream-copied (concat demuxer); only the transition
-  segments, encoded to match clip A, are new. Decoded frames of every clip stay bit-identical.
-- re-encode: every piece is conformed to the first clip (scale to fit, pad, frame rate) and the
-  whole picture is encoded once at high quality.
-Audio is always rebuilt: each clip's audio (or silence) trimmed/padded to its picture's length, and
-under each transition a bridge (the end of the clip before fading out over the start of the clip
-after), so the audio runs exactly as long as the picture.
+- pass-through: the clips' video packets are stream-copied (concat demuxer), each from and to a
+  clean keyframe (`inpoint`/`outpoint`); the transition segments and the smart render's GOP
+  pieces, encoded to match clip A, are the only new packets. Decoded frames of every copied span
+  stay bit-identical.
+- re-encode: every piece is conformed to the first clip (scale to fit, pad, frame rate), trimmed
+  to the frames it contributes, and the whole picture is encoded once at high quality.
+Audio is always rebuilt (audio.py): each clip's audio (or silence) for the frames it shows, and
+under each transition a crossfade, so the audio runs exactly as long as the picture.
 """
 
 from __future__ import annotations
