@@ -16,9 +16,10 @@ from conftest import make_clip
 from ffmpeg_scripts import probe
 from ffmpeg_scripts.probe import AudioInfo, ClipInfo
 from vae_transition import export as ex
+from vae_transition import sides
 from vae_transition.timeline import (EXTENSIONS, Segment, Timeline, TimelineError,
-                                     build_timeline, edl_reels, format_timecode, parse_formats,
-                                     parse_timecode)
+                                     build_timeline, edl_reels, parse_formats)
+from vae_transition.timing import format_timecode, parse_timecode
 from vae_transition.timeline_otio import edl_text
 from vae_transition.timeline_write import write_timelines
 from vae_transition.timeline_xml import fcpx_time, fcpxml_text, xmeml_text
@@ -255,8 +256,8 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
         encode_lossless(ff, make_transition(x, y, TransitionSpec(frames=4, method="crossfade")),
                         64, 48, Fraction(24), segments[-1])
     out = str(tmp_path / "joined.mp4")
-    ex.check_join_exports(out, 2, ["otio", "edl"], overwrite=False)
-    written = ex.join_timelines(ff, infos, segments, out, ["otio", "edl"])
+    sides.check_join_exports(out, 2, ["otio", "edl"], overwrite=False)
+    written = sides.join_timelines(ff, infos, segments, out, ["otio", "edl"])
     assert [os.path.basename(p) for p in written] == ["joined.t01.mov", "joined.t02.mov",
                                                       "joined.otio", "joined.edl"]
     for path, fmt in zip(written[2:], ("otio", "edl")):
@@ -264,7 +265,7 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
                                     clips[2]], [(0, 5), (0, 4), (0, 5), (0, 4), (0, 5)],
                         Fraction(24))
     with pytest.raises(ex.ExportError, match="joined.t01.mov: already exists"):
-        ex.check_join_exports(out, 2, ["otio"], overwrite=False)
+        sides.check_join_exports(out, 2, ["otio"], overwrite=False)
 
 
 # --- in/out points and overlap, read back by the adapters (no ffmpeg) ----------------------

@@ -4,9 +4,7 @@ from fractions import Fraction
 
 import pytest
 
-from vae_transition import timeline
-from vae_transition.timing import (ClipPoints, Time, TimeError, parse_duration, parse_time,
-                                   parse_timecode)
+from vae_transition.timing import ClipPoints, Time, TimeError, parse_duration, parse_time
 
 NTSC = Fraction(24000, 1001)
 
@@ -39,12 +37,6 @@ def test_timecode_counts_at_the_nominal_rate():
     assert parse_time("00:00:02:12").to_frames(Fraction(25)) == 62
     with pytest.raises(TimeError, match=r"^--b-in: timecode '00:00:00:24' is out of range at 24"):
         parse_time("00:00:00:24", "--b-in").to_frames(NTSC)
-
-
-def test_timeline_still_exports_the_timecode_functions():
-    assert timeline.parse_timecode is parse_timecode
-    assert timeline.format_timecode(86400 + 30, NTSC) == "01:00:01:06"
-    assert timeline.tc_base(NTSC) == 24
 
 
 @pytest.mark.parametrize("text, msg", [

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import chain, repeat
@@ -328,30 +328,6 @@ def clip_timecode(ff: FFmpegBinary, info: ClipInfo) -> int:
         return 0  # a timecode we cannot count: place the clip from 0 rather than fail
 
 
-# --- join --timeline: the segments next to the joined file ----------------------------------
-
-def join_segment_paths(out_abs: str, cuts: int) -> list[str]:
-    """joined.mp4 -> [joined.t01.mov, joined.t02.mov, ...] (ProRes 422 HQ)."""
-    stem = os.path.splitext(out_abs)[0]
-    return [f"{stem}.t{k:02d}.mov" for k in range(1, cuts + 1)]
-
-
-def join_export_paths(out_abs: str, cuts: int, formats: Iterable[str]) -> list[str]:
-    """Every file a join with --timeline adds: the segments and the timelines."""
-    from vae_transition.timeline import EXTENSIONS, parse_formats
-
-    stem = os.path.splitext(out_abs)[0]
-    return join_segment_paths(out_abs, cuts) + [stem + EXTENSIONS[f]
-                                                for f in parse_formats(list(formats))]
-
-
-def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrite: bool) -> None:
-    """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
-    for path in join_export_paths(out_abs, cuts, formats):
-        if os.path.exists(path) and not overwrite:
-            raise ExportError(f"{path}: already exists (use --overwrite to replace it)")
-
-
 def timeline_segment(result: ExportResult):
     """An exported segment as a timeline places it (timeline.Segment)."""
     from vae_transition.timeline import Segment
@@ -359,29 +335,3 @@ def timeline_segment(result: ExportResult):
     return Segment(result.path, result.frames, result.transition_frames, result.handles,
                    result.fps, result.width, result.height, result.start_frame, result.reel,
                    result.sequence)
-
-
-def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
-                   formats: Iterable[str], turn: int = 0,
-                   ranges: Sequence[tuple[int, int]] | None = None) -> list[str]:
-    """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
-    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
-    turn: the display rotation the segments are stored with (pass-through of phone clips).
-    ranges: each clip's (source_in, source_out) in its own frames, as the joined file shows it
-    outside transitions (timeline.build_timeline); None: every clip whole."""
-    from ffmpeg_scripts.encode import to_coded
-    from ffmpeg_scripts.frames import iter_frames
-    from ffmpeg_scripts.probe import probe
-    from vae_transition.timeline import build_timeline
-    from vae_transition.timeline_write import write_timelines
-
-    spec = ExportSpec("prores", overwrite=True)
-    results = []
-    for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
-        seg_info = probe(ff, seg)  # each cut may have its own length (join --from)
-        upright = (to_coded(f, turn, upright=True) for f in iter_frames(ff, seg_info))
-        results.append(export_frames(ff, upright, spec, path, infos[0], seg_info.frame_count))
-    stem = os.path.splitext(out_abs)[0]
-    tl = build_timeline(os.path.basename(stem), infos, [timeline_segment(r) for r in results],
-                        [clip_timecode(ff, i) for i in infos], ranges=ranges)
-    return [r.path for r in results] + write_timelines(tl, list(formats), stem)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from ffmpeg_scripts import encode, frames, probe, splice
+from ffmpeg_scripts import encode, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import assemble, clipframes, layout, limits, outputs, sides, tensors
 from vae_transition.cuts import Cut, CutJob, run_cuts

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 
+from collections.abc import Iterable, Sequence
+
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import ClipInfo
 from vae_transition import outputs
 
 
@@ -20,9 +23,7 @@ def side_paths(req, out_abs: str) -> list[str]:
     """Every file req's --preview and --timeline add beside OUT (req: pipeline.JoinRequest)."""
     paths = preview_paths(out_abs, len(req.clips) - 1) if req.preview else []
     if req.timelines:
-        from vae_transition import export
-
-        paths += export.join_export_paths(out_abs, len(req.clips) - 1, req.timelines)
+        paths += join_export_paths(out_abs, len(req.clips) - 1, req.timelines)
     return paths
 
 
@@ -57,10 +58,8 @@ def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_a
 
 def _timelines(ff, req, infos, results, out_abs: str, turn: int, ranges) -> list[str]:
     """Export each transition segment as ProRes beside OUT and write the editor timelines."""
-    from vae_transition import export
-
     segments = [r.segment for r in results]
-    return export.join_timelines(ff, infos, segments, out_abs, req.timelines, turn, ranges)
+    return join_timelines(ff, infos, segments, out_abs, req.timelines, turn, ranges)
 
 
 def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
@@ -74,3 +73,57 @@ def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
         preview.write_png(paths[2 * k], preview.transition_sheet(seq))
         preview.write_gif(ff, out_abs, first - 1, last + 1, paths[2 * k + 1])
     return tuple(paths)
+
+
+def join_segment_paths(out_abs: str, cuts: int) -> list[str]:
+    """joined.mp4 -> [joined.t01.mov, joined.t02.mov, ...] (ProRes 422 HQ)."""
+    stem = os.path.splitext(out_abs)[0]
+    return [f"{stem}.t{k:02d}.mov" for k in range(1, cuts + 1)]
+
+
+def join_export_paths(out_abs: str, cuts: int, formats: Iterable[str]) -> list[str]:
+    """Every file a join with --timeline adds: the segments and the timelines."""
+    from vae_transition.timeline import EXTENSIONS, parse_formats
+
+    stem = os.path.splitext(out_abs)[0]
+    return join_segment_paths(out_abs, cuts) + [stem + EXTENSIONS[f]
+                                                for f in parse_formats(list(formats))]
+
+
+def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrite: bool) -> None:
+    """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
+    from vae_transition import export
+
+    for path in join_export_paths(out_abs, cuts, formats):
+        if os.path.exists(path) and not overwrite:
+            raise export.ExportError(f"{path}: already exists (use --overwrite to replace it)")
+
+
+def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
+                   formats: Iterable[str], turn: int = 0,
+                   ranges: Sequence[tuple[int, int]] | None = None) -> list[str]:
+    """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
+    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
+    turn: the display rotation the segments are stored with (pass-through of phone clips).
+    ranges: each clip's (source_in, source_out) in its own frames, as the joined file shows it
+    outside transitions (timeline.build_timeline); None: every clip whole."""
+    from ffmpeg_scripts.encode import to_coded
+    from ffmpeg_scripts.frames import iter_frames
+    from ffmpeg_scripts.probe import probe
+    from vae_transition.timeline import build_timeline
+    from vae_transition.timeline_write import write_timelines
+
+    from vae_transition import export
+
+    spec = export.ExportSpec("prores", overwrite=True)
+    results = []
+    for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
+        seg_info = probe(ff, seg)  # each cut may have its own length (join --from)
+        upright = (to_coded(f, turn, upright=True) for f in iter_frames(ff, seg_info))
+        results.append(export.export_frames(ff, upright, spec, path, infos[0],
+                                           seg_info.frame_count))
+    stem = os.path.splitext(out_abs)[0]
+    tl = build_timeline(os.path.basename(stem), infos,
+                        [export.timeline_segment(r) for r in results],
+                        [export.clip_timecode(ff, i) for i in infos], ranges=ranges)
+    return [r.path for r in results] + write_timelines(tl, list(formats), stem)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from vae_transition.timing import format_timecode, parse_timecode, tc_base
+from vae_transition.timing import parse_timecode
 
 if TYPE_CHECKING:
     from ffmpeg_scripts.probe import ClipInfo
