@@ -10,6 +10,8 @@ is read back from the written file (as `vae-transition score` reads it) and scor
 
 The ablation row runs the default morph with `ResizeAutoencoder` (8x area down, bicubic up,
 nothing learned) in the VAE's place: whatever it shares with the VAE row is not the model's doing.
+The overlap row runs the default morph with `--overlap` on 2-second clips of the same sources, so
+both clips keep moving under the transition.
 """
 
 from __future__ import annotations
@@ -103,22 +105,23 @@ def photo(name: str) -> np.ndarray:
     return getattr(data, name)()
 
 
-def make_clip(ff, src: Source, size, out: str) -> str:
-    """A 1-second 24 fps H.264 clip of `src` at size=(w, h)."""
+def make_clip(ff, src: Source, size, out: str, seconds: int = 1) -> str:
+    """A 24 fps H.264 clip of `src` at size=(w, h), `seconds` long."""
     import cv2
 
     if src.photo:
         png = out + ".png"
         cv2.imwrite(png, cv2.cvtColor(photo(src.photo), cv2.COLOR_RGB2BGR))
-        run(pan_clip_args(ff, png, out, direction=src.direction, size=size, seconds=1,
+        run(pan_clip_args(ff, png, out, direction=src.direction, size=size, seconds=seconds,
                           zoom=src.zoom))
         os.remove(png)
     else:
         w, h = size
         graph = _lavfi_graph(src.lavfi, w, h)
         run(ff.base() + ["-f", "lavfi", "-i", graph,
-                         "-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", "24",
-                         "-c:v", "libx264", "-crf", "18", "-f", "mp4", "-y", out])
+                         "-vf", f"scale={w}:{h},setsar=1,format=yuv420p",
+                         "-frames:v", str(24 * seconds), "-c:v", "libx264", "-crf", "18",
+                         "-f", "mp4", "-y", out])
     return out
 
 
@@ -164,8 +167,24 @@ def bench_pair(ff, pair: Pair, index: int, args, model) -> list[str]:
             print(rows[-1], flush=True)
             if method.sheet:
                 sheets.append(preview.transition_sheet(seq, count=7, cols=7))
+        rows.append(overlap_row(ff, pair, args, model, workdir))
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows
+
+
+OVERLAP = Method("vae --overlap (2 s clips)", TransitionSpec(overlap=True))
+
+
+def overlap_row(ff, pair: Pair, args, model, workdir: str) -> str:
+    """The default morph in overlap mode: 2-second clips (48 frames), so that both keep playing
+    under the transition; scored against the frames the file shows beside it."""
+    clips = tuple(make_clip(ff, src, pair.size, os.path.join(workdir, f"{k}2.mp4"), seconds=2)
+                  for k, src in zip("ab", (pair.a, pair.b)))
+    seq, cut = run_method(ff, clips, OVERLAP, model, args.frames, args.seed, workdir)
+    row = fmt_row(pair.name, OVERLAP.label, score_transition(seq[0], seq[1:-1], seq[-1]),
+                  cut.seconds, 0.0)
+    print(row, flush=True)
+    return row
 
 
 def main(argv=None) -> int:
