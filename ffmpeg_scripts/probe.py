@@ -2,7 +2,7 @@
 
 One ffmpeg run, no decoding, so it stays fast for long clips:
 
-    ffmpeg -loglevel info -i file:/abs/clip.mp4 -map 0:V:0 -c copy -f framecrc -
+    ffmpeg -loglevel info -copyts -i file:/abs/clip.mp4 -map 0:V:0 -c copy -f framecrc -
 
 - stderr carries the input's stream header ("Stream #0:0...: Video: h264 (High) ..., yuv420p(tv,
   bt709, progressive), 1280x768 [SAR 1:1 DAR 5:3], ... 23.98 fps, 23.98 tbr, 24k tbn").
@@ -59,6 +59,8 @@ class ClipInfo:
     color: str | None  # the YUV matrix when tagged, e.g. "bt709"; None when untagged
     rotation: int = 0  # display rotation in degrees (0, 90, 180, 270): width/height are upright
     keyframes: tuple[Keyframe, ...] = ()  # clean cut points for stream copies (keyframes.py)
+    exact_seek: bool = True  # a copy may start at any of them (MP4/MOV, Matroska); False: only
+                             # at the first frame (MPEG-TS: the concat demuxer's seek misses)
 
     @property
     def has_audio(self) -> bool:
@@ -78,7 +80,9 @@ def input_url(path: str | os.PathLike) -> str:
 
 def probe_args(ff: FFmpegBinary, path: str) -> list[str]:
     """The one probing command (see the module docstring); info level prints the header."""
-    return [*ff.base("info"), "-i", input_url(path),
+    # -copyts: packet times as the file holds them (not shifted to start at 0), so a keyframe's
+    # time is the one the concat demuxer's inpoint/outpoint refer to (MPEG-TS starts at ~1.4 s)
+    return [*ff.base("info"), "-copyts", "-i", input_url(path),
             "-map", "0:V:0", "-c", "copy", "-f", "framecrc", "pipe:1"]
 
 
@@ -97,6 +101,14 @@ def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
     except FFmpegError as exc:
         raise _open_error(name, exc.stderr, cmd) from exc
     return parse_probe(name, stderr, out.decode("utf-8", errors="replace"))
+
+
+def count_frames(ff: FFmpegBinary, path: str | os.PathLike) -> int:
+    """Video frames in a file we wrote ourselves (a segment may hold a single frame, which
+    probe() refuses for a clip): the same packet listing, counted."""
+    out, _ = run_capture(probe_args(ff, os.fspath(path)), what="ffmpeg (count frames)")
+    _, packets = _parse_packets(out.decode("utf-8", errors="replace"))
+    return sum(1 for p in packets if not p[3] & _DISCARD)
 
 
 def _open_error(name: str, stderr: str, cmd: list[str]) -> MediaError:
@@ -142,7 +154,17 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         codec=v["codec"], profile=v["profile"], pix_fmt=v["pix_fmt"], sar=v["sar"],
         audio=tuple(_parse_audio(p) for _, k, p, _ in _streams(stderr_header) if k == "Audio"),
         color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
+        exact_seek=_demuxer(stderr_header).startswith(EXACT_SEEK),
     )
+
+
+EXACT_SEEK = ("mov,mp4", "matroska")  # demuxers whose seek lands exactly on a keyframe
+
+
+def _demuxer(stderr: str) -> str:
+    """ "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from '...'" -> "mov,mp4,m4a,3gp,3g2,mj2" """
+    m = re.search(r"^Input #0, (.+?), from ", stderr, re.MULTILINE)
+    return m.group(1) if m else ""
 
 
 def _check_complete(path: str, stderr: str) -> None:

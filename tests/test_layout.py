@@ -54,6 +54,14 @@ def test_a_body_without_a_clean_span_is_reencoded_whole():
     assert Part("frames", 1, 24, 90) in out and Part("clip", 1, 90, 96) in out
 
 
+def test_without_exact_seek_a_copy_only_starts_at_the_first_frame():
+    """MPEG-TS: the concat demuxer's seek misses, so B's body after its in point is re-encoded;
+    A's copy may still end early (an outpoint needs no seek)."""
+    clips, cuts = lay_out([(0, 96), (0, 96)], [24], True, ["a.ts", "b.ts"])
+    out = parts(clips, cuts, [keys(0, 30, 60, 90)] * 2, [96, 96], [False, False])
+    assert out[0] == Part("clip", 0, 0, 60) and out[-1] == Part("frames", 1, 24, 96)
+
+
 def packets(*rows):
     """framecrc rows (dts, pts, key) in decode order -> probe's (dts, pts, duration, flags)."""
     return [(d, p, 1, 1 if k else 0) for d, p, k in rows]

@@ -123,6 +123,20 @@ def test_cut_points_in_the_reencode_path(ff, clips, tmp_path):
     assert np.abs(got[36] - fa[36]).mean() < 5 and np.abs(got[43] - fb[48]).mean() < 5
 
 
+def test_mpegts_clips_are_cut_without_seeking(ff, tmp_path):
+    """MPEG-TS starts at ~1.4 s and its seeks miss: A is still copied up to a keyframe, B's part
+    after its in point is re-encoded, and the frame count is exact."""
+    a = make_clip(tmp_path / "a.ts", size=SIZE, frames=48, gop=12)
+    b = make_clip(tmp_path / "b.ts", size=SIZE, frames=48, gop=12, source="mandelbrot")
+    out = tmp_path / "out.mp4"
+    result = invoke("join", a, b, "-o", out, "--overlap", "--frames", 6, "--b-in", "5f",
+                    "--method", "crossfade")
+    assert result.exit_code == 0, result.output
+    got, fa = decode(ff, out), decode(ff, a)
+    assert len(got) == 48 + 43 - 6 == probe.probe(ff, out).frame_count
+    assert same(got[:36], fa[:36])  # copied up to A's keyframe 36, before its overlap at 42
+
+
 @pytest.mark.parametrize("args, message", [
     (("--a-out", "5s"), "a.mp4: --a-out 5s is frame 120, past its last frame 95"),
     (("--b-in", "100f"), "b.mp4: --b-in 100f is frame 100"),

@@ -40,7 +40,7 @@ def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: encod
     """Smart render: re-encode a clip's frames [start, end) as clip A's segments are encoded,
     so they splice between the copied packets (checked: exactly that many frames)."""
     run(encode.span_args(ff, info, part.start, part.frames, fmt, path), what="ffmpeg (smart render)")
-    got = probe.probe(ff, path).frame_count
+    got = probe.count_frames(ff, path)
     if got != part.frames:
         raise RuntimeError(f"{info.path}: re-encoding frames {part.start}..{part.end - 1} gave "
                            f"{got} frames")

@@ -92,9 +92,10 @@ def lay_out(ranges: Sequence[tuple[int, int]], lengths: Sequence[int], overlap: 
 
 def parts(clips: Sequence[ClipUse], cuts: Sequence[CutUse],
           keyframes: Sequence[tuple[Keyframe, ...]] | None = None,
-          frame_counts: Sequence[int] = ()) -> list[Part]:
+          frame_counts: Sequence[int] = (), exact_seek: Sequence[bool] = ()) -> list[Part]:
     """The output in order. keyframes None (re-encode): one "clip" part per clip body. With each
-    clip's clean keyframes and frame count (stream copy): bodies split for smart render."""
+    clip's clean keyframes and frame count (stream copy): bodies split for smart render.
+    exact_seek[k] False: clip k's copy can only start at its first frame (MPEG-TS)."""
     out: list[Part] = []
     for k, use in enumerate(clips):
         if k:
@@ -102,16 +103,18 @@ def parts(clips: Sequence[ClipUse], cuts: Sequence[CutUse],
         if keyframes is None:
             out.append(Part("clip", k, *use.body))
         else:
-            out += split_body(k, use.body, keyframes[k], frame_counts[k])
+            seek = exact_seek[k] if k < len(exact_seek) else True
+            out += split_body(k, use.body, keyframes[k], frame_counts[k], seek)
     return out
 
 
 def split_body(index: int, body: tuple[int, int], keys: tuple[Keyframe, ...],
-               frame_count: int) -> list[Part]:
+               frame_count: int, exact_seek: bool = True) -> list[Part]:
     """A body [s, e) as frames re-encoded up to the first clean keyframe, copied from it to the
-    last clean keyframe at or before e (or to the clip's end), and re-encoded after that."""
+    last clean keyframe at or before e (or to the clip's end), and re-encoded after that.
+    Without exact_seek a copy may only start at frame 0 (ending early needs no seek)."""
     s, e = body
-    start = at_or_after(keys, s)
+    start = at_or_after(keys, s) if exact_seek or s == 0 else None
     stop = e if e == frame_count else getattr(at_or_before(keys, e), "index", None)
     if start is None or stop is None or start.index >= stop:
         return [Part("frames", index, s, e)]  # no clean span inside: re-encode it all

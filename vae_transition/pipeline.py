@@ -147,7 +147,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
         model = load_model(device=tensors.pick_device())
     cuts = read_cuts(ff, req, infos, uses, cut_uses, lengths, fmt, passthrough)
     parts = layout.parts(uses, cut_uses, [i.keyframes for i in infos] if passthrough else None,
-                         [i.frame_count for i in infos])
+                         [i.frame_count for i in infos], [i.exact_seek for i in infos])
     timings = {"probe_and_read": time.perf_counter() - start}
     job = _cut_job(req, ff, fmt, passthrough, model, log)
     plan, results, previews, written = _produce(req, infos, uses, cuts, parts, job, out_abs,
