@@ -202,7 +202,7 @@ def timing_options(fn):
     options = [
         click.option("--overlap", is_flag=True,
                      help="Overlap mode: the transition replaces A's last and B's first N frames, "
-                          "so both keep playing under it (each cut N frames shorter).",),
+                          "so both keep playing under it (nA + nB - N frames, as with xfade)."),
         click.option("--duration", "duration", default=None, metavar="TIME",
                      callback=_time_option("--duration", duration=True),
                      help="Transition length in time (1s, 1.5, 36f, 00:00:01:12) instead of "
