@@ -98,7 +98,8 @@ class Carrier:
         gain = float(np.clip(np.sqrt(ratio), 1.0, MAX_GAIN))
         if gain <= 1.001:
             return moved
-        return moved + (gain - 1.0) * (moved - cv2.GaussianBlur(moved, (0, 0), 1.0))
+        # moved + (gain - 1) (moved - blur(moved)), in one pass
+        return cv2.addWeighted(moved, gain, cv2.GaussianBlur(moved, (0, 0), 1.0), 1.0 - gain, 0.0)
 
 
 def _laplacian_energy(channel: np.ndarray) -> float:
@@ -148,8 +149,12 @@ class Composer:
         # variance-preserving hand-over: two uncorrelated textures mixed 1:1 keep their contrast
         # (a plain mix halves it: the crossfade's washed-out middle)
         norm = np.sqrt((1.0 - wd) ** 2 + wd ** 2)
-        keep_a = tensors.resize((1.0 - wd) / norm * unsqueezed(off_a), self.size)[..., None]
-        keep_b = tensors.resize(wd / norm * unsqueezed(off_b), self.size)[..., None]
-        f = self.full
-        return (keep_a * f.carry_detail(self.fine_a, f.maps(off_a))
-                + keep_b * f.carry_detail(self.fine_b, f.maps(off_b)))
+        out = np.zeros((self.size[1], self.size[0], 3), np.float32)
+        for keep, fine, off in (((1.0 - wd) / norm, self.fine_a, off_a),
+                                (wd / norm, self.fine_b, off_b)):
+            keep = keep * unsqueezed(off)
+            if keep.max() < 1e-4:  # this side's detail is not shown yet (or any more): skip
+                continue           # its full-size carry, a third of a frame's time
+            moved = self.full.carry_detail(fine, self.full.maps(off))
+            out += tensors.resize(keep, self.size)[..., None] * moved
+        return out
