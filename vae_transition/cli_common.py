@@ -192,8 +192,8 @@ def _time_option(what: str, duration: bool = False):
 
         try:
             return (timing.parse_duration if duration else timing.parse_time)(value, what)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint=what) from None
+        except ValueError as exc:  # click names the option itself: drop timing's own prefix
+            raise click.BadParameter(str(exc).removeprefix(f"{what}: "), param_hint=what) from None
     return parse
 
 
