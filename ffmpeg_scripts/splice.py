@@ -38,7 +38,6 @@ class Piece:
     path: str          # absolute path of the media file
     frames: int        # frames it contributes at the output's frame rate
     fps: Fraction      # its own frame rate
-    clip: ClipInfo | None = None   # set for a clip file; None for a segment we encoded
     start: int = 0     # first frame it contributes (output rate): the re-encode path trims here
     inpoint: Fraction | None = None   # stream copy from a clean keyframe: its pts, seconds
     outpoint: Fraction | None = None  # stream copy up to a clean keyframe: that frame's dts

@@ -24,8 +24,8 @@ def clip(path="/m/a.mp4", *, size=(64, 48), fps=Fraction(24), frames=10, codec="
 
 def plan(a, b, *, n=4, passthrough=True, out="/o/.out.tmp.mp4"):
     nb = conformed_frames(b, a.fps)
-    pieces = (Piece(a.path, a.frame_count, a.fps, a), Piece("/t/seg.mp4", n, a.fps),
-              Piece(b.path, nb, b.fps, b))
+    pieces = (Piece(a.path, a.frame_count, a.fps), Piece("/t/seg.mp4", n, a.fps),
+              Piece(b.path, nb, b.fps))
     sounds = (Sound(a, 0, a.frame_count, (0, a.frame_count)), Sound(b, 0, nb, (0, nb)))
     return SplicePlan(pieces, VideoFormat.of(a), out, "mp4", passthrough, sounds, (n,))
 

@@ -28,11 +28,11 @@ def clip_piece(part: Part, info: probe.ClipInfo, fps: Fraction, passthrough: boo
     """A clip's frames [part.start, part.end): stream-copied between clean keyframes (their pts
     and dts become the concat list's in and out points), or conformed and trimmed."""
     if not passthrough:
-        return splice.Piece(info.path, part.frames, info.fps, info, part.start)
+        return splice.Piece(info.path, part.frames, info.fps, part.start)
     count = info.frame_count
     inpoint = keyframe_at(info, part.start).pts if part.start else None
     outpoint = keyframe_at(info, part.end).dts if part.end < count else None
-    return splice.Piece(info.path, part.frames, fps, info, part.start, inpoint, outpoint)
+    return splice.Piece(info.path, part.frames, fps, part.start, inpoint, outpoint)
 
 
 def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: encode.VideoFormat,

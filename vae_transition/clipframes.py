@@ -41,6 +41,18 @@ def shown_count(info: probe.ClipInfo, fmt: encode.VideoFormat) -> int:
     return splice.conformed_frames(info, fmt.fps)
 
 
+def clip_ranges(infos, points, fmt: encode.VideoFormat) -> list[tuple[int, int]]:
+    """Each clip's [in, out + 1) at fmt's rate: its timing.ClipPoints resolved, or the whole
+    clip where it has none (points may be shorter than infos)."""
+    ranges = []
+    for k, info in enumerate(infos):
+        count = shown_count(info, fmt)
+        point = points[k] if k < len(points) else None
+        ranges.append(point.resolve(count, fmt.fps, os.path.basename(info.path)) if point
+                      else (0, count))
+    return ranges
+
+
 def read_range(ff: FFmpegBinary, info: probe.ClipInfo, start: int, end: int,
                fmt: encode.VideoFormat, conform: bool) -> list[np.ndarray]:
     """Frames [start, end) as (H, W, 3) uint8 at fmt's size: through the conform filter when

@@ -135,7 +135,8 @@ def _scores(cut: Cut, made: list[np.ndarray] | None) -> tuple[dict | None, dict 
         return None, None
     from vae_transition.metrics import score_transition
 
-    scores = score_transition(cut.beside()[0], made, cut.beside()[1])
+    before, after = cut.beside()
+    scores = score_transition(before, made, after)
     return scores.as_dict(), scores.meets_goals()
 
 

@@ -265,9 +265,7 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
         log(line)
     vf = VideoFormat.of(a)
     conform = (b.width, b.height, b.fps) != (a.width, a.height, a.fps)
-    counts = [clipframes.shown_count(i, vf) for i in (a, b)]
-    ranges = [p.resolve(n, vf.fps, os.path.basename(i.path)) if p else (0, n)
-              for p, n, i in zip(points, counts, (a, b))]
+    ranges = clipframes.clip_ranges([a, b], points, vf)
     names = [os.path.basename(i.path) for i in (a, b)]
     uses, (use,) = layout.lay_out(ranges, [tspec.frames], tspec.overlap, names)
     extra = spec.handles if tspec.overlap else clipframes.context_frames(tspec)

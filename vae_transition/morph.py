@@ -142,16 +142,12 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     smalls = [tensors.resize(f, size) for f in (*a_frames, *b_frames)]
     mid = n // 2
     tr, _, _, out_times = plan_path(model, smalls[mid], smalls[n + mid], n, path, cfg, seed)
-    with torch.inference_mode():
-        z = torch.cat([model.encode(tensors.frames_to_tensor(c, model_device(model))).mode()
-                       for c in _chunks(smalls, 8)])
+    with torch.inference_mode():  # 8 frames at a time, as decode(): flat memory
+        z = torch.cat([model.encode(c).mode() for c in
+                       tensors.frames_to_tensor(smalls, model_device(model)).split(8)])
     recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
     for k, t in enumerate(out_times):
         tr_k = replace(tr, za=z[k], zb=z[n + k])
         state = tr_k.at(float(t), path == "slerp")
         compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.detail)
         yield tensors.to_uint8(compose(float(t), decode(model, state[0][None])[0], state))
-
-
-def _chunks(items: list, size: int):
-    return [items[i:i + size] for i in range(0, len(items), size)]

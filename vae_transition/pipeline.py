@@ -173,12 +173,7 @@ def probe_all(ff: FFmpegBinary, clips, progress: Progress) -> list[probe.ClipInf
 
 def resolve_timing(req: JoinRequest, infos, fmt) -> tuple[list[tuple[int, int]], list[int]]:
     """Each clip's [in, out + 1) and each cut's length in frames at the output's rate."""
-    ranges = []
-    for k, info in enumerate(infos):
-        count = clipframes.shown_count(info, fmt)
-        point = req.points[k] if k < len(req.points) else None
-        ranges.append(point.resolve(count, fmt.fps, os.path.basename(info.path)) if point
-                      else (0, count))
+    ranges = clipframes.clip_ranges(infos, req.points, fmt)
     default = (req.duration.to_frames(fmt.fps) if req.duration is not None else req.spec.frames)
     lengths = []
     for k in range(len(infos) - 1):
