@@ -1,6 +1,9 @@
 """Latent transport: exact splats, one-to-one matches, and content that travels instead of fading."""
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 import torch
 
 from vae_transition.model import ResizeAutoencoder
@@ -47,6 +50,32 @@ def test_state_starts_at_a_and_ends_at_b():
     assert torch.allclose(z0, za, atol=1e-5) and torch.allclose(z1, zb, atol=1e-5)
     assert off_a0.abs().max() < 1e-5 and off_b1.abs().max() < 1e-5
     assert share0.max() == 0.0 and share1.min() == 1.0
+
+
+@pytest.mark.parametrize("ease", [0.0, 1.0])
+def test_travel_eases_in_and_out(ease):
+    """With ease the content starts from rest and comes to rest (a tenth of the way in, it has
+    moved under 3 % of its path, not 10 %); half-way it is half-way either way."""
+    za = torch.zeros(3, 4, 8)
+    za[:, 1, 1] = 5.0
+    zb = torch.zeros(3, 4, 8)
+    zb[:, 1, 6] = 5.0
+    tr = build(za, zb, TransportConfig(flow_smooth=0.0, ease=ease), seed=0)
+    cell = 1 * 8 + 1
+    full = float(tr.flow_a[cell, 0])                  # 5 cells to the right
+    moved = [tr.travelled(t) * full for t in (0.1, 0.5, 0.9)]
+    linear = [0.1 * full, 0.5 * full, 0.9 * full]
+    assert moved[1] == pytest.approx(linear[1])
+    if ease:
+        assert moved[0] < 0.3 * linear[0] and full - moved[2] < 0.3 * (full - linear[2])
+    else:
+        assert moved == pytest.approx(linear)
+    # the state's offsets (where each cell's content comes from) follow that travel
+    steady = replace(tr, ease=0.0)
+    for t in (0.1, 0.7):
+        _, off_a, off_b, _ = tr.at(t)
+        _, want_a, want_b, _ = steady.at(tr.travelled(t))
+        assert torch.allclose(off_a, want_a) and torch.allclose(off_b, want_b)
 
 
 def square(x0: int, size=(128, 64)) -> np.ndarray:

@@ -31,6 +31,10 @@ class TransportConfig:
     softness: float = 0.3    # share of the transition over which each cell hands over to B
     smooth: float = 1.5      # blur of the field that orders the hand-overs, cells
     noise: float = 2.0       # weight of seeded low-frequency noise in that order, >= 0
+    ease: float = 1.0        # how much the travel eases in and out (0: constant speed, 1:
+                             # smoothstep): content starts from rest next to A's still frame,
+                             # comes to rest next to B's, and its fine detail does not crawl
+                             # at full speed where it is sharpest
 
 
 def grid_positions(h: int, w: int) -> np.ndarray:
@@ -123,8 +127,8 @@ class Transport:
     The one-to-one match is turned into a smooth displacement field each way (A's cells towards
     their matches in B, B's cells back towards theirs in A). At time t, A's latent is carried a
     fraction t along its field and B's latent the remaining 1 - t back along its own, so the two
-    meet in the same in-between geometry; each cell then hands over from A's content to B's
-    during its own window. Smoothing keeps neighbouring cells together: the decoder renders a
+    meet in the same in-between geometry (the travel eased in and out, see `travelled`); each
+    cell then hands over from A's content to B's during its own window. Smoothing keeps neighbouring cells together: the decoder renders a
     deformed picture instead of a shuffled mosaic.
     """
 
@@ -134,6 +138,14 @@ class Transport:
     flow_b: object            # (N, 2) where each of B's cells comes from, cells (smoothed)
     tau: np.ndarray           # (h, w) start of each cell's hand-over, in [0, 1]
     softness: float
+    ease: float = 0.0         # TransportConfig.ease
+
+    def travelled(self, t: float) -> float:
+        """Share of the way the content has travelled at time t: 0 at t = 0, 1 at t = 1, with
+        zero speed at both ends when ease = 1."""
+        from vae_transition.interpolate import ease
+
+        return float((1.0 - self.ease) * t + self.ease * ease(np.float64(t)))
 
     def share(self, t: float) -> np.ndarray:
         """(h, w) B's share of each cell at time t, eased, in [0, 1]."""
@@ -150,11 +162,12 @@ class Transport:
         from vae_transition.interpolate import mix_rows, slerp_rows
 
         c, h, w = self.za.shape
+        p = self.travelled(t)
         grid = torch.from_numpy(grid_positions(h, w)).to(self.za)
-        a = splat(grid + t * self.flow_a,
-                  torch.cat([self.za.reshape(c, -1).T, -t * self.flow_a], 1), h, w)
-        b = splat(grid + (1 - t) * self.flow_b,
-                  torch.cat([self.zb.reshape(c, -1).T, -(1 - t) * self.flow_b], 1), h, w)
+        a = splat(grid + p * self.flow_a,
+                  torch.cat([self.za.reshape(c, -1).T, -p * self.flow_a], 1), h, w)
+        b = splat(grid + (1 - p) * self.flow_b,
+                  torch.cat([self.zb.reshape(c, -1).T, -(1 - p) * self.flow_b], 1), h, w)
         share = torch.from_numpy(self.share(t)).to(self.za)
         rows = (slerp_rows if slerp else mix_rows)(a[:c].reshape(c, -1).T, b[:c].reshape(c, -1).T,
                                                    share.reshape(-1, 1))
@@ -174,4 +187,4 @@ def build(za, zb, cfg: TransportConfig, seed: int, mass: np.ndarray | None = Non
     to_a = grid[torch.from_numpy(np.argsort(perm))] - grid
     tau = schedule(za, zb, mass=mass, smooth=cfg.smooth, noise=cfg.noise, seed=seed)
     return Transport(za, zb, smooth_field(to_b, h, w, cfg.flow_smooth),
-                     smooth_field(to_a, h, w, cfg.flow_smooth), tau, cfg.softness)
+                     smooth_field(to_a, h, w, cfg.flow_smooth), tau, cfg.softness, cfg.ease)
