@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vae_transition.compose import Carrier, Composer, stillness, unsqueezed
+from vae_transition.compose import (Carrier, Composer, detail_weights, richer_lead, stillness,
+                                   unsqueezed)
 
 
 def noise(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -61,6 +62,29 @@ def test_stillness_is_one_where_the_frames_agree():
     assert s[:, :20].min() > 0.99 and s[:, 40:].max() < 0.01
 
 
+@pytest.mark.parametrize("lead", [-1.0, -0.4, 0.0, 0.4, 1.0])
+def test_detail_switch_stays_inside_the_hand_over(lead):
+    """Whatever the lead, a cell that has not started handing over shows only A's detail, one
+    that has finished only B's, and B's share of the detail never falls as the cell hands over."""
+    w = np.linspace(0.0, 1.0, 101, dtype=np.float32)
+    wd = detail_weights(w, 0.3, lead)
+    assert wd[0] == 0.0 and wd[-1] == 1.0
+    assert np.all(np.diff(wd) >= 0)
+
+
+def test_the_richer_side_keeps_the_detail_longer():
+    """A smooth A (no detail) into a detailed B: B's detail is in at a third of the hand-over
+    with the lead, and still out without it; the other way round A's stays to two thirds."""
+    smooth, rich = np.zeros((1, 1), np.float32), np.ones((1, 1), np.float32)
+    to_rich, to_smooth = richer_lead(smooth, rich, 1.0), richer_lead(rich, smooth, 1.0)
+    assert to_rich[0, 0] == pytest.approx(1.0) and to_smooth[0, 0] == pytest.approx(-1.0)
+    third = np.full((1, 1), 1 / 3, np.float32)
+    assert detail_weights(third, 0.3, to_rich)[0, 0] == pytest.approx(1.0)
+    assert detail_weights(third, 0.3, 0.0)[0, 0] == pytest.approx(0.0)
+    assert detail_weights(1 - third, 0.3, to_smooth)[0, 0] == pytest.approx(0.0)
+    assert richer_lead(rich, rich, 1.0)[0, 0] == pytest.approx(0.0)
+
+
 @pytest.mark.parametrize("t, which", [(0.0, "a"), (1.0, "b")])
 def test_composed_ends_are_the_frames(t, which):
     """At t = 0 (no offsets, B's share 0) the frame is A exactly, at t = 1 it is B: whatever the
@@ -68,7 +92,7 @@ def test_composed_ends_are_the_frames(t, which):
     rng = np.random.default_rng(1)
     a, b = (rng.integers(0, 256, (48, 80, 3)).astype(np.uint8) for _ in range(2))
     rec_a, rec_b = (rng.random((16, 32, 3)).astype(np.float32) for _ in range(2))  # any decode
-    comp = Composer(a, b, rec_a, rec_b, fade=0.5, detail=0.3)
+    comp = Composer(a, b, rec_a, rec_b, fade=0.5, detail=0.3, lead=1.0)
     zero = np.zeros((2, 2, 4), np.float32)
     share = np.full((2, 4), 0.0 if which == "a" else 1.0, np.float32)
     decoded = rec_a if which == "a" else rec_b

@@ -46,6 +46,23 @@ def test_endpoints_are_exact(tiny):
         assert max(first, last) < 2.5 * gap / (n + 1)  # one even step of the way, or less
 
 
+def test_the_richer_side_keeps_the_middle_sharp():
+    """A soft gradient into fine binary noise: mid-way the noise's detail is in the frames with
+    the lead, so the middle is as sharp as the ends' mix, and sharper than when each cell
+    switches its detail half-way (0.80 of the mix here)."""
+    from vae_transition.metrics import _mid_sharpness
+    from vae_transition.model import ResizeAutoencoder
+
+    w, h = 160, 96
+    soft = np.repeat(np.linspace(40, 200, w, dtype=np.uint8)[None, :, None], h, 0).repeat(3, 2)
+    rng = np.random.default_rng(0)
+    rich = np.repeat(rng.integers(0, 2, (h, w, 1)).astype(np.uint8) * 160 + 40, 3, 2)
+    sharpness = {lead: _mid_sharpness(soft, list(vae_morph(
+        ResizeAutoencoder(), soft, rich, 12, cfg=MorphConfig(long_side=64, lead=lead))), rich)
+        for lead in (0.0, 1.0)}
+    assert sharpness[1.0] > 0.95 and sharpness[1.0] > 1.15 * sharpness[0.0]
+
+
 @pytest.mark.skipif(not shipped_weights_path().is_file(), reason="no shipped weights")
 def test_shipped_model_meets_the_quality_goals():
     from vae_transition.weights import load_model

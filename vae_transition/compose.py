@@ -37,11 +37,36 @@ def stillness(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - diff / STILL_BELOW, 0.0, 1.0)[..., None].astype(np.float32)
 
 
-def detail_weights(w: np.ndarray, detail: float) -> np.ndarray:
-    """B's share of the fine detail: switches over the middle `detail` of a cell's hand-over."""
+def detail_weights(w: np.ndarray, detail: float, lead: np.ndarray | float = 0.0) -> np.ndarray:
+    """B's share of the fine detail: switches over `detail` of a cell's hand-over, inside it.
+
+    lead in [-1, 1] moves the switch from the middle of the hand-over towards its start (> 0: B's
+    detail comes in early) or its end (< 0: A's stays late); at +-1 it reaches the start or end.
+    """
     if detail >= 1.0:
         return w.astype(np.float32)
-    return ease(np.clip((w - 0.5) / max(detail, 1e-3) + 0.5, 0.0, 1.0)).astype(np.float32)
+    centre = 0.5 - np.clip(lead, -1.0, 1.0) * (0.5 - detail / 2)
+    return ease(np.clip((w - centre) / max(detail, 1e-3) + 0.5, 0.0, 1.0)).astype(np.float32)
+
+
+def detail_energy(fine: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) detail band -> its mean squared 3x3 Laplacian over a grid of `size` (w, h)."""
+    import cv2
+
+    lap = cv2.Laplacian(np.ascontiguousarray(fine.mean(axis=2)), cv2.CV_32F, ksize=1)
+    return tensors.resize(lap * lap, size)
+
+
+def richer_lead(energy_a: np.ndarray, energy_b: np.ndarray, lead: float) -> np.ndarray:
+    """(h, w) lead for detail_weights: lead (E_B - E_A) / (E_A + E_B), so +lead where only B has
+    detail, -lead where only A has, 0 where both have as much.
+
+    Where one side is detailed and the other smooth (a plasma's soft waves into a Mandelbrot's
+    filaments), a switch mid-way shows the smooth side's detail, none, for half of every cell's
+    hand-over, and the middle of the morph looks blurred: the richer side's detail keeps the
+    cell for most of it.
+    """
+    return (lead * (energy_b - energy_a) / (energy_a + energy_b + 1e-12)).astype(np.float32)
 
 
 def unsqueezed(offset: np.ndarray) -> np.ndarray:
@@ -113,7 +138,7 @@ class Composer:
     """Turns a decoded working-size frame and the transport state into a frame of one size."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray, rec_a: np.ndarray, rec_b: np.ndarray,
-                 fade: float, detail: float):
+                 fade: float, detail: float, lead: float = 0.0):
         """a, b: (H, W, 3) uint8 at the output size; rec_a, rec_b: (h, w, 3) decodes of z_A, z_B.
         At the working size itself there is no detail band: the frame is the base alone."""
         self.size = (a.shape[1], a.shape[0])
@@ -127,7 +152,9 @@ class Composer:
         if self.full is not None:
             self.fine_a = fa - tensors.resize(small_a, self.size)        # detail above work size
             self.fine_b = fb - tensors.resize(small_b, self.size)
-        self.fade, self.detail = fade, detail
+            # where each side's detail is, at the working size, to be read at the carried cells
+            self.energy = (detail_energy(self.fine_a, work), detail_energy(self.fine_b, work))
+        self.fade, self.detail, self.lead = fade, detail, lead
 
     def __call__(self, t: float, decoded: np.ndarray, state) -> np.ndarray:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
@@ -145,7 +172,7 @@ class Composer:
 
     def _detail(self, off_a: np.ndarray, off_b: np.ndarray, share: np.ndarray) -> np.ndarray:
         """(H, W, 3) the two detail bands, carried and handed over cell by cell."""
-        wd = detail_weights(share, self.detail)
+        wd = detail_weights(share, self.detail, self._lead(off_a, off_b))
         # variance-preserving hand-over: two uncorrelated textures mixed 1:1 keep their contrast
         # (a plain mix halves it: the crossfade's washed-out middle)
         norm = np.sqrt((1.0 - wd) ** 2 + wd ** 2)
@@ -158,3 +185,14 @@ class Composer:
             moved = self.full.carry_detail(fine, self.full.maps(off))
             out += tensors.resize(keep, self.size)[..., None] * moved
         return out
+
+    def _lead(self, off_a: np.ndarray, off_b: np.ndarray) -> np.ndarray:
+        """(h, w) richer_lead per cell, from each side's detail energy where its content is."""
+        import cv2
+
+        cells = Carrier(off_a.shape[2], off_a.shape[1])
+        energy_a, energy_b = (
+            cv2.remap(tensors.resize(energy, cells.size), *cells.maps(off), cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_REPLICATE)
+            for energy, off in zip(self.energy, (off_a, off_b)))
+        return richer_lead(energy_a, energy_b, self.lead)
