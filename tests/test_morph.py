@@ -84,3 +84,24 @@ def test_train_command_writes_loadable_weights(tmp_path):
     result = CliRunner().invoke(cli, ["train", "--steps", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert load_model(out).cfg.downsample == 8
+
+
+def test_overlap_travels_at_steady_speed_whatever_the_ease():
+    """In overlap mode both clips move under the morph, so its travel is not eased: the frames
+    are the same with TransportConfig.ease 0 or 1 (insert mode differs)."""
+    from dataclasses import replace
+
+    from vae_transition.model import ResizeAutoencoder
+    from vae_transition.morph import vae_morph_overlap
+
+    a, b = photos((96, 64))
+    frames_a = [np.roll(a, k, axis=1) for k in range(5)]
+    frames_b = [np.roll(b, -k, axis=1) for k in range(5)]
+    cfg = MorphConfig(long_side=32)
+    eased = replace(cfg, transport=replace(cfg.transport, ease=1.0))
+    steady = replace(cfg, transport=replace(cfg.transport, ease=0.0))
+    runs = [list(vae_morph_overlap(ResizeAutoencoder(), frames_a, frames_b, cfg=c))
+            for c in (eased, steady)]
+    assert all(np.array_equal(x, y) for x, y in zip(*runs))
+    inserts = [list(vae_morph(ResizeAutoencoder(), a, b, 5, cfg=c)) for c in (eased, steady)]
+    assert not all(np.array_equal(x, y) for x, y in zip(*inserts))
