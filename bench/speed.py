@@ -32,7 +32,7 @@ NOTES = """## Notes
 - Per-pair adaptation is off by default: on the quality bench it did not change the six scores,
   and it costs a few seconds per cut (the adaptation row).
 - Overlap mode (`--overlap`) morphs 24 moving pairs instead of one still pair (all 48 frames
-  encoded in batches, the matching and pace planned once): about 1.4x the insert transition.
+  encoded in batches, the matching and pace planned once): about 1.5x the insert transition.
   Its smart render re-encodes the clip frames between the overlap and the nearest clean
   keyframes: 48 frames with 2 s GOPs, but 432 of 456 with x264's default keyint of 250, where
   each 10 s clip is one GOP and no stream copy can stop inside it.
