@@ -90,10 +90,11 @@ class Method:
     sheet: bool = True           # a row of the pair's contact sheet
 
 
+DEFAULT = Method("vae (default)", TransitionSpec())
 METHODS = (
     Method("crossfade", TransitionSpec(method="crossfade")),
     Method("flow", TransitionSpec(method="flow")),
-    Method("vae (default)", TransitionSpec()),
+    DEFAULT,
     Method("vae --adapt-steps 20", TransitionSpec(adapt_steps=20), sheet=False),
     Method("ablation: resize AE", TransitionSpec(adapt_steps=0), ablation=True),
 )
@@ -177,9 +178,6 @@ def bench_pair(ff, pair: Pair, index: int, args, model) -> tuple[list[str], str]
         seeds = seeds_row(ff, clips, pair, args, model, workdir)
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows, seeds
-
-
-DEFAULT = METHODS[2]  # vae (default)
 
 
 def seeds_row(ff, clips, pair: Pair, args, model, workdir: str) -> str:

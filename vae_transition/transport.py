@@ -126,10 +126,10 @@ class Transport:
 
     The one-to-one match is turned into a smooth displacement field each way (A's cells towards
     their matches in B, B's cells back towards theirs in A). At time t, A's latent is carried a
-    fraction t along its field and B's latent the remaining 1 - t back along its own, so the two
-    meet in the same in-between geometry (the travel eased in and out, see `travelled`); each
-    cell then hands over from A's content to B's during its own window. Smoothing keeps neighbouring cells together: the decoder renders a
-    deformed picture instead of a shuffled mosaic.
+    share p = travelled(t) along its field and B's latent the remaining 1 - p back along its own
+    (eased in and out), so the two meet in the same in-between geometry; each cell then hands
+    over from A's content to B's during its own window. Smoothing keeps neighbouring cells
+    together: the decoder renders a deformed picture instead of a shuffled mosaic.
     """
 
     za: object                # (C, h, w) A's latent
@@ -138,7 +138,7 @@ class Transport:
     flow_b: object            # (N, 2) where each of B's cells comes from, cells (smoothed)
     tau: np.ndarray           # (h, w) start of each cell's hand-over, in [0, 1]
     softness: float
-    ease: float = 0.0         # TransportConfig.ease
+    ease: float               # TransportConfig.ease
 
     def travelled(self, t: float) -> float:
         """Share of the way the content has travelled at time t: 0 at t = 0, 1 at t = 1, with
