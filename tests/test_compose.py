@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vae_transition.compose import (Carrier, Composer, detail_weights, richer_lead, stillness,
-                                   unsqueezed)
+from vae_transition.compose import (Carrier, Composer, detail_energy, detail_weights, grain_share,
+                                   richer_lead, stillness, unsqueezed)
 
 
 def noise(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -85,17 +85,61 @@ def test_the_richer_side_keeps_the_detail_longer():
     assert richer_lead(rich, rich, 1.0)[0, 0] == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("drift", [1.0, 0.25])
 @pytest.mark.parametrize("t, which", [(0.0, "a"), (1.0, "b")])
-def test_composed_ends_are_the_frames(t, which):
+def test_composed_ends_are_the_frames(t, which, drift):
     """At t = 0 (no offsets, B's share 0) the frame is A exactly, at t = 1 it is B: whatever the
     decoder drew, its error and the detail band are added back."""
     rng = np.random.default_rng(1)
     a, b = (rng.integers(0, 256, (48, 80, 3)).astype(np.uint8) for _ in range(2))
     rec_a, rec_b = (rng.random((16, 32, 3)).astype(np.float32) for _ in range(2))  # any decode
-    comp = Composer(a, b, rec_a, rec_b, fade=0.5, detail=0.3, lead=1.0)
+    comp = Composer(a, b, rec_a, rec_b, fade=0.5, detail=0.3, lead=1.0, drift=drift)
+    assert (comp.grain is None) == (drift == 1.0)  # random pixels are grain
     zero = np.zeros((2, 2, 4), np.float32)
     share = np.full((2, 4), 0.0 if which == "a" else 1.0, np.float32)
     decoded = rec_a if which == "a" else rec_b
     frame = comp(t, decoded, (None, zero, zero, share))
     want = (a if which == "a" else b).astype(np.float32) / 255
     assert np.abs(frame - want).max() < 1e-4
+
+
+def _grey_u8(detail: np.ndarray) -> np.ndarray:
+    return np.clip(np.round((0.5 + detail) * 255), 0, 255).astype(np.uint8)
+
+
+def test_pixel_noise_is_grain_and_shapes_are_not():
+    """Binary pixel noise has its contrast only above the working size; 16 px blocks and a
+    red-green edge (no contrast in the channel mean) have none there."""
+    def share(img_u8):
+        f = img_u8.astype(np.float32) / 255
+        small = cv2.resize(f, (40, 24), interpolation=cv2.INTER_AREA)
+        fine = f - cv2.resize(small, (160, 96), interpolation=cv2.INTER_CUBIC)
+        return grain_share(detail_energy(fine, (40, 24)), small)
+
+    assert share(_grey_u8(noise(96, 160) * 2)).mean() > 0.9
+    blocks = np.random.default_rng(2).integers(0, 256, (6, 10, 3)).astype(np.uint8)
+    assert share(np.kron(blocks, np.ones((16, 16, 1), np.uint8))).max() < 0.05
+    edge = np.zeros((96, 160, 3), np.uint8)
+    edge[:, :80, 0], edge[:, 80:, 1] = 255, 255
+    assert share(edge).max() == 0.0
+
+
+@pytest.mark.parametrize("drift", [0.0, 0.5, 1.0])
+def test_grain_travels_drift_of_its_contents_way(drift):
+    """B's noise, its content carried 8 px (a quarter cell): the frame's finest contrast is B's
+    noise moved drift x 8 px (drift 1: carried with the content, as all detail was before)."""
+    b = _grey_u8(noise(96, 160, seed=3) * 2)
+    a = np.full_like(b, 128)
+    rec = np.full((24, 40, 3), 0.5, np.float32)
+    comp = Composer(a, b, rec, rec, fade=0.5, detail=0.3, drift=drift)
+    off = np.zeros((2, 3, 5), np.float32)
+    off[0] = 0.25  # cells of 32 px at 160 px: each output pixel samples B 8 px to its right
+    frame = comp(1.0, rec, (None, off, off, np.ones((3, 5), np.float32)))
+    lap_f, lap_b = (cv2.Laplacian(x.mean(axis=2), cv2.CV_32F, ksize=1)
+                    for x in (frame, b.astype(np.float32) / 255))
+    inner = (slice(8, -8), slice(16, -16))  # away from the borders, where nothing is carried in
+    corr = {s: float(np.corrcoef(lap_f[inner].ravel(),
+                                 np.roll(lap_b, -s, axis=1)[inner].ravel())[0, 1])
+            for s in range(9)}
+    assert max(corr, key=corr.get) == round(8 * drift)
+    assert max(corr.values()) > 0.6

@@ -21,6 +21,12 @@ from vae_transition.interpolate import ease
 
 MAX_GAIN = 2.0  # the most the detail band's contrast is restored after resampling
 STILL_BELOW = 0.1  # mean |B - A| (RGB in [0, 1], blurred) under which a region counts as still
+# Share of a region's finest contrast (3x3 Laplacian energy) that lies above the working size:
+# from GRAIN_FROM to GRAIN_FULL its detail counts more and more as grain. Pixel noise scores 0.92
+# (a cellular automaton); photos, test cards and fractals stay under 0.81 (bench pairs).
+GRAIN_FROM, GRAIN_FULL = 0.8, 0.9
+GRAIN_FLOOR = 1e-4  # energy under which neither side counts: where both are ~0 (a red-green
+                    # edge has no mean-channel contrast) their ratio is noise
 
 
 def end_fade(t: float, fade: float) -> float:
@@ -67,6 +73,23 @@ def richer_lead(energy_a: np.ndarray, energy_b: np.ndarray, lead: float) -> np.n
     cell for most of it.
     """
     return (lead * (energy_b - energy_a) / (energy_a + energy_b + 1e-12)).astype(np.float32)
+
+
+def grain_share(energy_fine: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """(h, w) in [0, 1]: how much of the detail band is grain, from its detail_energy (h, w) and
+    the working-size picture `small` (h, w, 3) it belongs to.
+
+    Grain is contrast that lives almost only above the working size (pixel noise, film grain):
+    nothing in the picture's shapes registers it, so carried along the flow it is stretched
+    into streaks and, moving a pixel or more per frame, it boils. It is handed over nearly in
+    place instead (Composer._grain).
+    """
+    import cv2
+
+    lap = cv2.Laplacian(np.ascontiguousarray(small.mean(axis=2)), cv2.CV_32F, ksize=1)
+    e_fine, e_small = (cv2.GaussianBlur(e, (0, 0), 4.0) for e in (energy_fine, lap * lap))
+    share = e_fine / (e_fine + e_small + GRAIN_FLOOR)   # blurred: over about a latent cell
+    return np.clip((share - GRAIN_FROM) / (GRAIN_FULL - GRAIN_FROM), 0.0, 1.0).astype(np.float32)
 
 
 def unsqueezed(offset: np.ndarray) -> np.ndarray:
@@ -138,9 +161,10 @@ class Composer:
     """Turns a decoded working-size frame and the transport state into a frame of one size."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray, rec_a: np.ndarray, rec_b: np.ndarray,
-                 fade: float, detail: float, lead: float = 0.0):
+                 fade: float, detail: float, lead: float = 0.0, drift: float = 1.0):
         """a, b: (H, W, 3) uint8 at the output size; rec_a, rec_b: (h, w, 3) decodes of z_A, z_B.
-        At the working size itself there is no detail band: the frame is the base alone."""
+        At the working size itself there is no detail band: the frame is the base alone.
+        drift: how far grain travels, as a share of its content's travel (1: carried in full)."""
         self.size = (a.shape[1], a.shape[0])
         work = (rec_a.shape[1], rec_a.shape[0])
         fa, fb = tensors.to_float(a), tensors.to_float(b)
@@ -149,12 +173,28 @@ class Composer:
         self.still = stillness(small_a, small_b)
         self.work = Carrier(*work)
         self.full = Carrier(*self.size) if self.size != work else None
+        self.grain = None
         if self.full is not None:
             self.fine_a = fa - tensors.resize(small_a, self.size)        # detail above work size
             self.fine_b = fb - tensors.resize(small_b, self.size)
             # where each side's detail is, at the working size, to be read at the carried cells
             self.energy = (detail_energy(self.fine_a, work), detail_energy(self.fine_b, work))
-        self.fade, self.detail, self.lead = fade, detail, lead
+            self.grain = self._split_grain(small_a, small_b) if drift < 1.0 else None
+        self.fade, self.detail, self.lead, self.drift = fade, detail, lead, drift
+
+    def _split_grain(self, small_a: np.ndarray, small_b: np.ndarray):
+        """Moves the grain out of the detail bands: (A's grain, B's grain; None: none there),
+        or None if neither side has any."""
+        fines, grains = [self.fine_a, self.fine_b], [None, None]
+        for i, (small, energy) in enumerate(zip((small_a, small_b), self.energy)):
+            share = grain_share(energy, small)
+            if share.max() < 1e-3:
+                continue
+            share = np.clip(tensors.resize(share, self.size), 0.0, 1.0)  # cubic overshoots
+            grains[i] = fines[i] * share[..., None]
+            fines[i] = fines[i] - grains[i]
+        self.fine_a, self.fine_b = fines
+        return None if grains[0] is None and grains[1] is None else tuple(grains)
 
     def __call__(self, t: float, decoded: np.ndarray, state) -> np.ndarray:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
@@ -168,21 +208,33 @@ class Composer:
                 + keep_b * w.carry(self.err_b, w.maps(off_b)))
         if self.full is None:
             return base
-        return tensors.resize(base, self.size) + self._detail(off_a, off_b, share)
+        out = tensors.resize(base, self.size) + self._detail(off_a, off_b, share)
+        return out if self.grain is None else out + self._grain(off_a, off_b, share)
 
     def _detail(self, off_a: np.ndarray, off_b: np.ndarray, share: np.ndarray) -> np.ndarray:
         """(H, W, 3) the two detail bands, carried and handed over cell by cell."""
         wd = detail_weights(share, self.detail, self._lead(off_a, off_b))
+        return self._hand_over(wd, (self.fine_a, self.fine_b), (off_a, off_b), squeeze=True)
+
+    def _grain(self, off_a: np.ndarray, off_b: np.ndarray, share: np.ndarray) -> np.ndarray:
+        """(H, W, 3) the two grains, handed over across each cell's whole hand-over, each
+        drifting `drift` of its content's travel: a fraction of a pixel per frame, so it does
+        not boil, yet it settles into place rather than dissolving per pixel."""
+        offsets = (off_a * self.drift, off_b * self.drift)
+        return self._hand_over(share, self.grain, offsets, squeeze=False)
+
+    def _hand_over(self, w_b: np.ndarray, bands, offsets, squeeze: bool) -> np.ndarray:
+        """(H, W, 3) bands (A's, B's; None: nothing) carried by offsets, B's with weight w_b
+        (h, w) per cell; squeeze: fade detail out where the carry squeezes it (unsqueezed)."""
         # variance-preserving hand-over: two uncorrelated textures mixed 1:1 keep their contrast
         # (a plain mix halves it: the crossfade's washed-out middle)
-        norm = np.sqrt((1.0 - wd) ** 2 + wd ** 2)
+        norm = np.sqrt((1.0 - w_b) ** 2 + w_b ** 2)
         out = np.zeros((self.size[1], self.size[0], 3), np.float32)
-        for keep, fine, off in (((1.0 - wd) / norm, self.fine_a, off_a),
-                                (wd / norm, self.fine_b, off_b)):
-            keep = keep * unsqueezed(off)
-            if keep.max() < 1e-4:  # this side's detail is not shown yet (or any more): skip
-                continue           # its full-size carry, a third of a frame's time
-            moved = self.full.carry_detail(fine, self.full.maps(off))
+        for keep, band, off in zip(((1.0 - w_b) / norm, w_b / norm), bands, offsets):
+            keep = keep * unsqueezed(off) if squeeze else keep
+            if band is None or keep.max() < 1e-4:  # not shown yet (or any more): skip its
+                continue                           # full-size carry, a third of a frame's time
+            moved = self.full.carry_detail(band, self.full.maps(off))
             out += tensors.resize(keep, self.size)[..., None] * moved
         return out
 

@@ -31,6 +31,8 @@ class MorphConfig:
                              # detail switches from A's to B's (1: over the whole hand-over)
     lead: float = 1.0        # how far the richer side's detail moves that switch towards the
                              # poorer side's end of the hand-over, in [0, 1] (0: mid-way)
+    drift: float = 0.25      # grain (detail that no shape at the working size registers, such
+                             # as pixel noise) travels this share of its content's way; 1: all
     probes: int = 2          # decoded probes per output frame for the pace, >= 1
     long_side: int = 256     # the model's working size (px, long side), at most the clip's
                              # long side / detail_octave
@@ -122,7 +124,8 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     size = _working_size(a_last, cfg, model.cfg.downsample)
     a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
     tr, times, decoded, out_times = plan_path(model, a_small, b_small, n, path, cfg, seed)
-    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.detail, cfg.lead)
+    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.detail, cfg.lead,
+                       cfg.drift)
     for t in out_times:
         frame = compose(float(t), decoded_at(times, decoded, float(t)), tr.at(float(t),
                                                                               path == "slerp"))
@@ -155,5 +158,5 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
         tr_k = replace(tr, za=z[k], zb=z[n + k])
         state = tr_k.at(float(t), path == "slerp")
         compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.detail,
-                           cfg.lead)
+                           cfg.lead, cfg.drift)
         yield tensors.to_uint8(compose(float(t), decode(model, state[0][None])[0], state))
