@@ -143,3 +143,20 @@ def test_grain_travels_drift_of_its_contents_way(drift):
             for s in range(9)}
     assert max(corr, key=corr.get) == round(8 * drift)
     assert max(corr.values()) > 0.6
+
+
+@pytest.mark.parametrize("dx, dy", [(0.0, 0.0), (0.6, -0.3), (-1.2, 0.9)])
+def test_carried_box_lands_inside_its_landing_region(dx, dy):
+    """Grain is carried only over the region its box can reach (a fraction of the frame, so a
+    fraction of the time): nothing the whole-frame carry draws lies outside that region."""
+    c = Carrier(80, 48)
+    band = np.zeros((48, 80, 3), np.float32)
+    band[10:20, 30:40] = noise(10, 10)
+    off = np.zeros((2, 3, 5), np.float32)
+    off[0], off[1] = dx, dy  # cells of 16 px
+    rows, cols = c.landing((10, 20, 30, 40), off)
+    whole = c.carry(band, c.maps(off))
+    inside = np.zeros(whole.shape[:2], bool)
+    inside[rows, cols] = True
+    assert np.abs(whole[~inside]).max() == 0.0 and np.abs(whole[inside]).max() > 0.05
+    assert c.landing(None, off) == (slice(None), slice(None))

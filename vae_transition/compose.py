@@ -119,6 +119,19 @@ class Carrier:
         oy = cv2.resize(np.ascontiguousarray(offset[1]), (w, h), interpolation=cv2.INTER_LINEAR)
         return self.gx + ox * (w / cw), self.gy + oy * (h / ch)
 
+    def landing(self, box, offset: np.ndarray) -> tuple[slice, slice]:
+        """(rows, cols) of the output that content inside box (top, bottom, left, right; None:
+        the whole image) can reach when carried by offset: the box grown by the largest move."""
+        if box is None:
+            return slice(None), slice(None)
+        (w, h), (_, ch, cw) = self.size, offset.shape
+        # + 2 px: the cubic kernel reaches two pixels beyond where it samples
+        pad_x = int(np.ceil(np.abs(offset[0]).max() * w / cw)) + 2
+        pad_y = int(np.ceil(np.abs(offset[1]).max() * h / ch)) + 2
+        top, bottom, left, right = box
+        return (slice(max(top - pad_y, 0), min(bottom + pad_y, h)),
+                slice(max(left - pad_x, 0), min(right + pad_x, w)))
+
     def carry(self, img: np.ndarray, maps, interpolation: str = "INTER_CUBIC") -> np.ndarray:
         """img (a correction or a detail band, zero mean) sampled at maps; 0 outside the frame,
         since repeating the edge row would draw streaks from the border."""
@@ -185,7 +198,7 @@ class Composer:
     def _split_grain(self, small_a: np.ndarray, small_b: np.ndarray):
         """Moves the grain out of the detail bands: (A's grain, B's grain; None: none there),
         or None if neither side has any."""
-        fines, grains = [self.fine_a, self.fine_b], [None, None]
+        fines, grains, self.grain_boxes = [self.fine_a, self.fine_b], [None, None], [None, None]
         for i, (small, energy) in enumerate(zip((small_a, small_b), self.energy)):
             share = grain_share(energy, small)
             if share.max() < 1e-3:
@@ -193,6 +206,8 @@ class Composer:
             share = np.clip(tensors.resize(share, self.size), 0.0, 1.0)  # cubic overshoots
             grains[i] = fines[i] * share[..., None]
             fines[i] = fines[i] - grains[i]
+            rows, cols = np.nonzero(share.max(axis=1))[0], np.nonzero(share.max(axis=0))[0]
+            self.grain_boxes[i] = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
         self.fine_a, self.fine_b = fines
         return None if grains[0] is None and grains[1] is None else tuple(grains)
 
@@ -221,21 +236,24 @@ class Composer:
         drifting `drift` of its content's travel: a fraction of a pixel per frame, so it does
         not boil, yet it settles into place rather than dissolving per pixel."""
         offsets = (off_a * self.drift, off_b * self.drift)
-        return self._hand_over(share, self.grain, offsets, squeeze=False)
+        return self._hand_over(share, self.grain, offsets, squeeze=False, boxes=self.grain_boxes)
 
-    def _hand_over(self, w_b: np.ndarray, bands, offsets, squeeze: bool) -> np.ndarray:
+    def _hand_over(self, w_b: np.ndarray, bands, offsets, squeeze: bool,
+                   boxes=(None, None)) -> np.ndarray:
         """(H, W, 3) bands (A's, B's; None: nothing) carried by offsets, B's with weight w_b
-        (h, w) per cell; squeeze: fade detail out where the carry squeezes it (unsqueezed)."""
+        (h, w) per cell; squeeze: fade detail out where the carry squeezes it (unsqueezed).
+        boxes: (top, bottom, left, right) outside which a band is 0 (None: anywhere)."""
         # variance-preserving hand-over: two uncorrelated textures mixed 1:1 keep their contrast
         # (a plain mix halves it: the crossfade's washed-out middle)
         norm = np.sqrt((1.0 - w_b) ** 2 + w_b ** 2)
         out = np.zeros((self.size[1], self.size[0], 3), np.float32)
-        for keep, band, off in zip(((1.0 - w_b) / norm, w_b / norm), bands, offsets):
+        for keep, band, off, box in zip(((1.0 - w_b) / norm, w_b / norm), bands, offsets, boxes):
             keep = keep * unsqueezed(off) if squeeze else keep
             if band is None or keep.max() < 1e-4:  # not shown yet (or any more): skip its
                 continue                           # full-size carry, a third of a frame's time
-            moved = self.full.carry_detail(band, self.full.maps(off))
-            out += tensors.resize(keep, self.size)[..., None] * moved
+            region = self.full.landing(box, off)
+            moved = self.full.carry_detail(band, tuple(m[region] for m in self.full.maps(off)))
+            out[region] += tensors.resize(keep, self.size)[region][..., None] * moved
         return out
 
     def _lead(self, off_a: np.ndarray, off_b: np.ndarray) -> np.ndarray:
