@@ -160,3 +160,13 @@ def test_carried_box_lands_inside_its_landing_region(dx, dy):
     inside[rows, cols] = True
     assert np.abs(whole[~inside]).max() == 0.0 and np.abs(whole[inside]).max() > 0.05
     assert c.landing(None, off) == (slice(None), slice(None))
+
+
+def test_grain_counts_only_in_regions_that_are_surely_grain():
+    """Two patches on a flat picture: one whose detail is all grain, one that scores a little
+    above GRAIN_FROM (as a fractal's finest filaments do in specks). Only the first is grain."""
+    energy = np.zeros((96, 160), np.float32)
+    energy[10:50, 10:50] = 1.0       # share ~1: grain
+    energy[40:80, 100:140] = 4.5e-4  # share 0.82 with GRAIN_FLOOR 1e-4: grain 0.2 before the rule
+    grain = grain_share(energy, np.full((96, 160, 3), 0.5, np.float32))
+    assert grain[30, 30] > 0.99 and grain[40:80, 100:140].max() == 0.0
