@@ -99,6 +99,18 @@ def grain_share(energy_fine: np.ndarray, small: np.ndarray) -> np.ndarray:
     return grain * core[labels]
 
 
+def split_grain(fine: np.ndarray, small: np.ndarray, energy: np.ndarray):
+    """(the detail band without its grain, the grain or None, its box (top, bottom, left,
+    right) or None) for one side: fine (H, W, 3), its picture `small` and detail_energy."""
+    share = grain_share(energy, small)
+    if share.max() < 1e-3:
+        return fine, None, None
+    share = np.clip(tensors.resize(share, fine.shape[1::-1]), 0.0, 1.0)  # cubic overshoots
+    grain = fine * share[..., None]
+    rows, cols = np.nonzero(share.max(axis=1))[0], np.nonzero(share.max(axis=0))[0]
+    return fine - grain, grain, (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
+
+
 def unsqueezed(offset: np.ndarray) -> np.ndarray:
     """(h, w) in [0, 1]: 1 where the carry squeezes the detail into no less than half its area,
     falling to 0 at a quarter. Detail squeezed that hard turns into moire ripples (roof tiles
@@ -205,30 +217,19 @@ class Composer:
         self.still = stillness(small_a, small_b)
         self.work = Carrier(*work)
         self.full = Carrier(*self.size) if self.size != work else None
-        self.grain = None
+        self.grain, self.grain_boxes = None, (None, None)   # (A's, B's) when either has grain
         if self.full is not None:
             self.fine_a = fa - tensors.resize(small_a, self.size)        # detail above work size
             self.fine_b = fb - tensors.resize(small_b, self.size)
             # where each side's detail is, at the working size, to be read at the carried cells
             self.energy = (detail_energy(self.fine_a, work), detail_energy(self.fine_b, work))
-            self.grain = self._split_grain(small_a, small_b) if drift < 1.0 else None
+            if drift < 1.0:
+                (self.fine_a, grain_a, box_a), (self.fine_b, grain_b, box_b) = (
+                    split_grain(fine, small, energy) for fine, small, energy
+                    in zip((self.fine_a, self.fine_b), (small_a, small_b), self.energy))
+                if grain_a is not None or grain_b is not None:
+                    self.grain, self.grain_boxes = (grain_a, grain_b), (box_a, box_b)
         self.fade, self.detail, self.lead, self.drift = fade, detail, lead, drift
-
-    def _split_grain(self, small_a: np.ndarray, small_b: np.ndarray):
-        """Moves the grain out of the detail bands: (A's grain, B's grain; None: none there),
-        or None if neither side has any."""
-        fines, grains, self.grain_boxes = [self.fine_a, self.fine_b], [None, None], [None, None]
-        for i, (small, energy) in enumerate(zip((small_a, small_b), self.energy)):
-            share = grain_share(energy, small)
-            if share.max() < 1e-3:
-                continue
-            share = np.clip(tensors.resize(share, self.size), 0.0, 1.0)  # cubic overshoots
-            grains[i] = fines[i] * share[..., None]
-            fines[i] = fines[i] - grains[i]
-            rows, cols = np.nonzero(share.max(axis=1))[0], np.nonzero(share.max(axis=0))[0]
-            self.grain_boxes[i] = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
-        self.fine_a, self.fine_b = fines
-        return None if grains[0] is None and grains[1] is None else tuple(grains)
 
     def __call__(self, t: float, decoded: np.ndarray, state) -> np.ndarray:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
