@@ -106,3 +106,34 @@ def test_overlap_travels_at_steady_speed_whatever_the_ease():
     assert all(np.array_equal(x, y) for x, y in zip(*runs))
     inserts = [list(vae_morph(ResizeAutoencoder(), a, b, 5, cfg=c)) for c in (eased, steady)]
     assert not all(np.array_equal(x, y) for x, y in zip(*inserts))
+
+
+def test_in_order_keeps_order_bounds_frames_in_flight_and_raises():
+    """Frames composed in threads come out in order, at most workers + 1 started ahead of the
+    consumer, and a failing frame raises in the consumer."""
+    import threading
+    import time
+
+    from vae_transition.morph import in_order
+
+    started, lock = [], threading.Lock()
+
+    def work(i):
+        with lock:
+            started.append(i)
+        time.sleep(0.01 * (i % 3))  # uneven: later items may finish first
+        return i * i
+
+    seen = []
+    for k, value in enumerate(in_order(work, list(range(12)), workers=2)):
+        seen.append(value)
+        assert len(started) <= k + 1 + 2  # consumed k + 1, at most 2 more in flight
+    assert seen == [i * i for i in range(12)]
+
+    def fail(i):
+        if i == 3:
+            raise ValueError("frame 3")
+        return i
+
+    with pytest.raises(ValueError, match="frame 3"):
+        list(in_order(fail, list(range(8))))
