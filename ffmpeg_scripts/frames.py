@@ -10,6 +10,11 @@ ffmpeg 9 those follow the stream's tags: a clip tagged bt709 is converted with B
 one with swscale's default BT.601 (limited "tv" range unless tagged "pc"/yuvj). So untagged HD
 footage made for BT.709 comes out with slightly shifted colours; the encode side must use the
 same convention in reverse for a round trip (ClipInfo.color says which one applies).
+
+Chroma: the scaler is asked for interpolated chroma (SWS_FLAGS). Its default unscaled 4:2:0 ->
+RGB path repeats each chroma sample over 2x2 pixels, and those blocks' edges are not in the
+picture: a morph carried them as fine detail (off the 2x2 grid, into colour fringes), and a
+sharpness measure counted them (testsrc2's bars: a quarter of their BT.709-luma Laplacian energy).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from .locate import FFmpegBinary
 from .probe import ClipInfo, input_url
 from .process import open_pipe
 
+# accurate_rnd takes swscale off its unscaled special converter, which ignores full_chroma_int;
+# a converted frame costs about 2.5x (a few ms at 1280x768: cut frames are few)
+SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int"
 # Frames decoded before the ones last_frames() keeps: absorbs seek rounding and variable rates.
 _TAIL_MARGIN_S = 0.5
 _TAIL_MARGIN_FRAMES = 4
@@ -57,7 +65,7 @@ def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | 
     # -reinit_filter 0: a change of frame parameters mid-file (a spliced segment with other colour
     # tags) would rebuild the filter graph and restart select's frame counter n.
     return [*ff.base(), *seek, "-reinit_filter", "0", "-i", input_url(info.path), "-map", "0:V:0",
-            "-fps_mode", "passthrough", *filters, *limit,
+            "-fps_mode", "passthrough", *filters, *limit, "-sws_flags", SWS_FLAGS,
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
 
 

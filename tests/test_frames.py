@@ -241,3 +241,21 @@ def test_open_pipe_reports_a_failed_exit(ff, tmp_path):
     with pytest.raises(FFmpegError, match="No such file or directory"):
         with process.open_pipe(cmd, stdout=True) as proc:
             assert proc.stdout.read() == b""
+
+
+def test_chroma_is_interpolated_not_repeated_in_2x2_blocks(ff, tmp_path):
+    """Red left of column 32, green from it, in 4:2:0: column 31 shares no chroma sample with
+    column 32, but lies between sample 15 (red) and 16 (green). Repeating samples over 2x2
+    pixels (swscale's unscaled default) makes it pure red and the edge a 2 px colour block;
+    interpolated, it is part-way to green."""
+    clip = tmp_path / "edge.mp4"
+    run([*ff.base(), "-f", "lavfi", "-i",
+         "color=c=red:s=64x16:r=24,drawbox=x=32:y=0:w=32:h=16:color=lime:t=fill",
+         "-frames:v", "2", "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", str(clip)],
+        what="ffmpeg (test clip)")
+    frame = next(iter_frames(ff, probe(ff, str(clip)))).astype(int)
+    args = read_args(ff, _info(2))
+    assert "full_chroma_int" in args[args.index("-sws_flags") + 1]
+    red, edge, green = frame[8, 28], frame[8, 31], frame[8, 34]
+    assert red[0] > 200 and red[1] < 40 and green[1] > 200 and green[0] < 40
+    assert edge[1] - red[1] > 25  # part-way towards green
