@@ -57,3 +57,15 @@ def test_mixes_hit_both_endpoints_and_slerp_keeps_norm():
     half = torch.full((1, 1), 0.5)
     assert torch.isclose(slerp_rows(fa, fb, half).norm(), torch.tensor(3.0), atol=1e-4)
     assert mix_rows(fa, fb, half).norm() < 2.2  # the straight line sags to 2.12
+
+
+def test_schedule_bias_moves_cells_earlier_or_later():
+    """The same latents, a bias of +3 on the left quarter and -3 on the right: the left hands
+    over first and the right last, whatever the latent difference says."""
+    za, zb = torch.zeros(4, 8, 16), torch.zeros(4, 8, 16)
+    zb[:, :, 6:10] = 5.0                     # the difference alone would start in the middle
+    bias = np.zeros((8, 16), np.float32)
+    bias[:, :4], bias[:, 12:] = 3.0, -3.0
+    tau = schedule(za, zb, noise=0.0, seed=0, bias=bias)
+    assert tau[:, :4].max() < tau[:, 6:10].min()
+    assert tau[:, 12:].min() > tau[:, 6:10].max()

@@ -8,7 +8,8 @@ import torch
 
 from vae_transition.model import ResizeAutoencoder
 from vae_transition.morph import MorphConfig, vae_morph
-from vae_transition.transport import TransportConfig, build, grid_positions, match_cells, splat
+from vae_transition.transport import (TransportConfig, build, grid_positions, match_cells, richness,
+                                      splat)
 
 
 def test_particles_on_the_grid_splat_back_exactly():
@@ -94,3 +95,22 @@ def test_a_moving_square_is_carried_not_dissolved():
     assert mid[16:32].mean() < 0.25 * dissolve                # nothing left at A's place
     assert mid[96:112].mean() < 0.25 * dissolve               # nothing yet at B's
     assert 40 <= int(np.argmax(mid)) <= 88                    # it is on its way
+
+
+def test_richness_is_read_per_matched_pair_half_way():
+    """Flat A cells matched to detailed B cells score +1, detailed to flat -1, detailed to
+    detailed and flat to flat 0; each pair's score sits half-way along its flows."""
+    h, w = 4, 8
+    e_a, e_b = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
+    e_a[:, 0], e_b[:, 0] = 0.01, 0.01        # column 0: detailed on both sides
+    e_b[:, 1] = 0.01                         # column 1: only B is detailed
+    e_a[:, 2] = 0.01                         # column 2: only A is detailed
+    perm = np.arange(h * w)                  # every cell stays where it is
+    still = torch.zeros(h * w, 2)
+    r = richness((e_a, e_b), perm, still, still)
+    assert np.allclose(r[:, 0], 0, atol=0.02) and np.allclose(r[:, 1], 1, atol=0.02)
+    assert np.allclose(r[:, 2], -1, atol=0.02) and np.allclose(r[:, 4:], 0)
+    # every pair's flows move its content 2 cells right: the scores land 1 cell right
+    shift = torch.tensor([[2.0, 0.0]]).repeat(h * w, 1)
+    r = richness((e_a, e_b), perm, shift, shift)
+    assert np.allclose(r[:, 2], 1, atol=0.02) and np.allclose(r[:, 3], -1, atol=0.02)

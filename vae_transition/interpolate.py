@@ -37,10 +37,11 @@ def blend_weights(n: int, path: str = "lerp") -> np.ndarray:
 
 
 def schedule(za, zb, *, mass: np.ndarray | None = None, smooth: float = 1.5, noise: float = 0.5,
-             seed: int = 0) -> np.ndarray:
+             seed: int = 0, bias: np.ndarray | None = None) -> np.ndarray:
     """(h, w) moment tau in [0, 1] at which each latent position starts to travel.
 
-    Order: where the latents differ most goes first (smoothed, plus seeded low-frequency noise).
+    Order: where the latents differ most goes first (standardised, plus seeded low-frequency
+    noise and `bias` (h, w), > 0 earlier, in units of that standard deviation; smoothed).
     Spacing: by `mass` (h, w) >= 0, each position's share of the visible change (uniform if
     None), so the change that starts per unit of time is constant.
     """
@@ -53,6 +54,8 @@ def schedule(za, zb, *, mass: np.ndarray | None = None, smooth: float = 1.5, noi
     h, w = field.shape
     coarse = rng.standard_normal((max(2, h // 4), max(2, w // 4))).astype(np.float32)
     field = field + noise * cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
+    if bias is not None:
+        field = field + bias
     if smooth > 0:
         field = cv2.GaussianBlur(field.astype(np.float32), (0, 0), smooth)
     order = np.argsort(-field, axis=None, kind="stable")

@@ -76,6 +76,16 @@ def change_mass(a_small: np.ndarray, b_small: np.ndarray, latent_hw: tuple[int, 
     return tensors.resize(diff, (latent_hw[1], latent_hw[0]))
 
 
+def detail_energies(a_small: np.ndarray, b_small: np.ndarray,
+                    latent_hw: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(E_A, E_B), each (h, w): the mean squared 3x3 Laplacian of each working-size frame per
+    latent cell (compose.detail_energy), RGB in [0, 1]: where each side has fine detail."""
+    from vae_transition.compose import detail_energy
+
+    size = (latent_hw[1], latent_hw[0])
+    return tuple(detail_energy(tensors.to_float(x), size) for x in (a_small, b_small))
+
+
 def probe_path(model, tr: Transport, n: int, cfg: MorphConfig, slerp: bool):
     """(times (M + 2,), states, decodes (M + 2, h, w, 3)): the path sampled densely, ends included."""
     import torch
@@ -118,7 +128,9 @@ def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str
               cfg: MorphConfig, seed: int):
     """(transport, probe times, probe decodes, the n paced frame times) for one pair."""
     za, zb = encode_pair(model, a_small, b_small)
-    tr = build(za, zb, cfg.transport, seed, change_mass(a_small, b_small, tuple(za.shape[-2:])))
+    grid = tuple(za.shape[-2:])
+    tr = build(za, zb, cfg.transport, seed, change_mass(a_small, b_small, grid),
+               detail_energies(a_small, b_small, grid))
     times, states, decoded = probe_path(model, tr, n, cfg, path == "slerp")
     compose_pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.detail)
     return tr, times, decoded, paced_times(times, states, decoded, compose_pace, n, path)
