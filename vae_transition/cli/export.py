@@ -1,6 +1,6 @@
 """`vae-transition export A B -o OUT`: the transition segment alone, for an editor's timeline.
 
-Registered in cli.py with `cli.add_command(export)`. Heavy imports happen inside the command.
+Registered in app.py. Heavy imports happen inside the command.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import os
 import click
 
 from vae_transition import limits
-from vae_transition.cli_common import (check_length_options, ffmpeg_option, load_for, note,
+from vae_transition.cli.common import (check_length_options, ffmpeg_option, load_for, note,
                                        timing_options, transition_options, user_errors)
+from vae_transition.timeline.model import EXTENSIONS, build_timeline, parse_formats
+from vae_transition.timing import ClipPoints, fps_text
 
 # The keys of export.FORMATS (kept here so --help needs no numpy; a test keeps them in step).
 FORMAT_NAMES = ("prores", "prores4444", "dnxhr", "dnxhr-hqx", "h264", "png", "tiff", "exr")
@@ -55,11 +57,11 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
     """
     from ffmpeg_scripts.locate import find_ffmpeg
     from ffmpeg_scripts.probe import probe
-    from vae_transition import export as ex
-    from vae_transition.timeline import EXTENSIONS, build_timeline, parse_formats
-    from vae_transition.timeline_write import write_timelines
-    from vae_transition.timing import ClipPoints, fps_text
-    from vae_transition.transition import TransitionSpec
+    from vae_transition.export import formats as ex
+    from vae_transition.export import write as exw
+    from vae_transition.join.export import export_segment
+    from vae_transition.morph.transition import TransitionSpec
+    from vae_transition.timeline.write import write_timelines
 
     check_length_options(click.get_current_context(), duration)
     log = (lambda s: None) if quiet else note
@@ -79,7 +81,7 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
         tspec = dataclasses.replace(tspec, frames=limits.check_frames(duration.to_frames(a.fps),
                                                                       "--duration"))
     model = load_for(model_path, tspec.method)
-    result = ex.export_segment(ff, a, b, tspec, spec, out_abs, model, log,
+    result = export_segment(ff, a, b, tspec, spec, out_abs, model, log,
                                (ClipPoints(end=a_out), ClipPoints(start=b_in)))
     log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles"
         f"{', overlapping the clips' if tspec.overlap else ''}), "
@@ -87,8 +89,8 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
         f"reel {result.reel}, starting {timecode}")
     click.echo(result.path)
     if kinds:
-        tl = build_timeline(os.path.basename(base), [a, b], [ex.timeline_segment(result)],
-                            [ex.clip_timecode(ff, a), ex.clip_timecode(ff, b)],
+        tl = build_timeline(os.path.basename(base), [a, b], [exw.timeline_segment(result)],
+                            [exw.clip_timecode(ff, a), exw.clip_timecode(ff, b)],
                             ranges=result.ranges)
         for path in write_timelines(tl, kinds, base):
             click.echo(path)

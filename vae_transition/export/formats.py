@@ -1,30 +1,20 @@
-"""export: the transition segment alone, in a format editors ingest (ProRes, DNxHR, H.264, or an
-image sequence), with optional handles, a reel name and a start timecode.
+"""Editor formats: what each --format writes (codec, pixel format, container), the rules of its
+output name, and the encoding command for frames piped in.
 
-The frames are the ones `join` splices: A's last frame and B's first (conformed to A's size) fed
-to make_transition with the same TransitionSpec. Handles are held copies of those two frames
-(see docs/editors.md for why not an extrapolated morph). Output appears whole or not at all: a
-movie is written under a hidden temporary name, a sequence into a hidden temporary folder, and
-renamed when ffmpeg has finished.
+ProRes, DNxHR, H.264, or an image sequence, with a reel name and a start timecode.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
-from itertools import chain, repeat
 
-import numpy as np
-
-from ffmpeg_scripts.encode import MATRICES, VideoFormat, raw_input_args, write_frames
+from ffmpeg_scripts.encode import MATRICES, raw_input_args
 from ffmpeg_scripts.locate import FFmpegBinary
-from ffmpeg_scripts.probe import ClipInfo, input_url
-from ffmpeg_scripts.process import run_capture
-from vae_transition import outputs
-from vae_transition.timing import parse_timecode
+from ffmpeg_scripts.probe import input_url
 
 SEQUENCE_PATTERN = "{name}.%06d.{ext}"  # NAME.000000.png; numbered from the start timecode
 
@@ -87,21 +77,6 @@ class ExportSpec:
         if self.handles < 0:
             raise ExportError(f"--handles must be 0 or more, got {self.handles}")
 
-
-@dataclass(frozen=True)
-class ExportResult:
-    path: str                       # absolute: the movie file, or the sequence's folder
-    format: str
-    frames: int                     # frames written: transition_frames + 2 * handles
-    transition_frames: int
-    handles: int
-    fps: Fraction
-    width: int
-    height: int
-    reel: str
-    start_frame: int                # the start timecode as frames
-    sequence: tuple[str, int] | None = None  # ("NAME.%06d.png", first number) for sequences
-    ranges: tuple[tuple[int, int], ...] = ()  # A's and B's frames shown beside it (timelines)
 
 
 def sequence_name(out_abs: str, fmt: Format) -> str:
@@ -205,131 +180,3 @@ def export_args(ff: FFmpegBinary, fmt_name: str, width: int, height: int, fps: F
     elif reel and muxer == "mxf":
         args += ["-metadata", f"reel_name={reel}"]       # the physical source package
     return args + ["-an", "-f", muxer, "-y", input_url(out)]
-
-
-def with_handles(frames: Iterable[np.ndarray], a_last: np.ndarray, b_first: np.ndarray,
-                 handles: int) -> Iterator[np.ndarray]:
-    """K held copies of A's last frame, the transition, K held copies of B's first frame."""
-    return chain(repeat(a_last, handles), frames, repeat(b_first, handles))
-
-
-def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSpec, out: str,
-                  clip: ClipInfo, transition_frames: int) -> ExportResult:
-    """Encode frames (transition_frames + 2 * spec.handles of them, at clip's size, rate and
-    colour) to `out` in spec.format. `out` must have passed check_output."""
-    fmt = FORMATS[spec.format]
-    out_abs = os.path.abspath(out)
-    check_size(fmt, clip.width, clip.height)
-    start = parse_timecode(spec.timecode, clip.fps)
-    reel = spec.reel or os.path.splitext(os.path.basename(out_abs))[0]
-    tmp = outputs.tmp_name(out_abs)
-    target, sequence = tmp, None
-    if fmt.sequence:
-        sequence = (sequence_name(out_abs, fmt), start)
-        target = os.path.join(tmp, sequence[0].replace("%06d", "\0")).replace(
-            "%", "%%").replace("\0", "%06d")
-    args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target, color=clip.color,
-                       timecode=spec.timecode, reel=reel, start_number=start)
-    expected = transition_frames + 2 * spec.handles
-    made = outputs.make_parents(out_abs) if fmt.sequence else []
-    try:
-        if fmt.sequence:
-            os.mkdir(tmp)
-        n = write_frames(args, frames, (clip.width, clip.height))
-        if n != expected:
-            raise ExportError(f"the segment has {n} frames, expected {expected}")
-        outputs.publish(tmp, out_abs, spec.overwrite)
-    except BaseException:
-        outputs.remove_empty(made)  # only the folders this export made
-        raise
-    finally:
-        outputs.remove_quietly(tmp)
-    return ExportResult(out_abs, fmt.name, expected, transition_frames, spec.handles, clip.fps,
-                        clip.width, clip.height, reel, start, sequence)
-
-
-def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: ExportSpec,
-                   out: str, model=None, log: Callable[[str], None] = lambda s: None,
-                   points=(None, None)) -> ExportResult:
-    """Make the A -> B transition exactly as join does for that cut, and export it with handles.
-
-    points: (A's, B's) timing.ClipPoints or None. Insert mode's handles are held copies of the
-    frames beside the cut; overlap mode's are the clips' own frames beside the overlap.
-    """
-    from vae_transition import assemble, clipframes, cuts, layout
-
-    fmt = FORMATS[spec.format]
-    check_size(fmt, a.width, a.height)
-    parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
-    for line in clipframes.alpha_notes([a, b]):
-        log(line)
-    vf = VideoFormat.of(a)
-    conform = (b.width, b.height, b.fps) != (a.width, a.height, a.fps)
-    ranges = clipframes.clip_ranges([a, b], points, vf)
-    names = [os.path.basename(i.path) for i in (a, b)]
-    uses, (use,) = layout.lay_out(ranges, [tspec.frames], tspec.overlap, names)
-    extra = spec.handles if tspec.overlap else clipframes.context_frames(tspec)
-    if tspec.overlap:
-        _check_handles(uses, use, spec.handles, names)
-    tail, head = clipframes.cut_inputs(ff, a, b, use, uses[0].first, uses[1].end, extra, vf,
-                                       conform)
-    tuned = cuts.pair_model(model, tail, head, tspec, log)
-    frames = _with_handles(tail, head, tspec, spec.handles, tuned)
-    result = export_frames(ff, frames, spec, out, a, tspec.frames)
-    return replace(result, ranges=tuple(assemble.source_ranges([a, b], uses, vf.fps)))
-
-
-def _check_handles(uses, use, handles: int, names) -> None:
-    """Overlap handles are real frames: each clip must have them beside the overlap."""
-    room = (use.a_range[0] - uses[0].first, uses[1].end - use.b_range[1])
-    for name, have in zip(names, room):
-        if have < handles:
-            raise ExportError(f"{name}: --handles {handles} needs {handles} frames beside the "
-                              f"overlap; it has {have}")
-
-
-def _with_handles(tail, head, tspec, handles: int, model) -> Iterator[np.ndarray]:
-    from vae_transition.transition import make_overlap, make_transition
-
-    if tspec.overlap:
-        n = tspec.frames
-        morph = make_overlap(tail[len(tail) - n:], head[:n], tspec, model)
-        return chain(tail[len(tail) - n - handles:len(tail) - n], morph, head[n:n + handles])
-    return with_handles(make_transition(tail[-1], head[0], tspec, model), tail[-1], head[0],
-                        handles)
-
-
-# --- the clips' own timecode ----------------------------------------------------------------
-
-def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
-    """Open the file and copy one packet to nowhere: stderr shows its header and metadata."""
-    return [*ff.base("info"), "-i", input_url(path), "-map", "0:V:0", "-c", "copy",
-            "-frames:v", "1", "-f", "null", "-"]
-
-
-def parse_clip_timecode(stderr: str) -> str | None:
-    """The first "timecode : 01:00:00:00" in an input header (tmcd track, MXF, QuickTime)."""
-    header = stderr.split("Output #0", 1)[0]
-    m = re.search(r"^\s*timecode\s*:\s*(\d\d:\d\d:\d\d[:;.]\d\d)\s*$", header, re.MULTILINE)
-    return m.group(1) if m else None
-
-
-def clip_timecode(ff: FFmpegBinary, info: ClipInfo) -> int:
-    """A clip's start timecode as frames (0 when it has none, like most generated clips)."""
-    _, stderr = run_capture(timecode_args(ff, info.path), what="ffmpeg (timecode)")
-    tc = parse_clip_timecode(stderr)
-    if tc is None:
-        return 0
-    try:
-        return parse_timecode(tc.replace(";", ":").replace(".", ":"), info.fps)
-    except ValueError:
-        return 0  # a timecode we cannot count: place the clip from 0 rather than fail
-
-
-def timeline_segment(result: ExportResult):
-    """An exported segment as a timeline places it (timeline.Segment)."""
-    from vae_transition.timeline import Segment
-
-    return Segment(result.path, result.frames, result.transition_frames, result.handles,
-                   result.fps, result.width, result.height, result.start_frame, result.reel,
-                   result.sequence)

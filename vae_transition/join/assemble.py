@@ -16,7 +16,7 @@ from ffmpeg_scripts import encode, probe, splice
 from ffmpeg_scripts.audio import Sound
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
-from vae_transition.layout import ClipUse, Part
+from vae_transition.join.plan import ClipUse, Part
 
 
 def keyframe_at(info: probe.ClipInfo, index: int):

@@ -17,9 +17,9 @@ import numpy as np
 from ffmpeg_scripts import encode, frames, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import tensors
-from vae_transition.layout import CutUse
+from vae_transition.join.plan import CutUse
+from vae_transition.morph.transition import TransitionSpec
 from vae_transition.timing import fps_text
-from vae_transition.transition import TransitionSpec
 
 CONTEXT = 3  # frames each side of a cut that per-pair adaptation learns from
 

@@ -22,7 +22,9 @@ from ffmpeg_scripts import encode, frames, probe
 from ffmpeg_scripts.errors import FFmpegError
 from vae_transition import cache
 from vae_transition.digests import code_digest
-from vae_transition.transition import TransitionSpec, make_overlap, make_transition
+from vae_transition.metrics import score_transition
+from vae_transition.morph.transition import TransitionSpec, make_overlap, make_transition
+from vae_transition.train.adapt import AdaptConfig, adapt, pair_images
 
 _local = threading.local()  # .stop: the event of the cut this thread makes (see _stop_hook)
 _hook_lock = threading.Lock()
@@ -81,9 +83,9 @@ class CutJob:
 
 
 # the code that decides a segment's frames and bytes
-SEGMENT_CODE = ("vae_transition.transition", "vae_transition.morph", "vae_transition.interpolate",
-                "vae_transition.transport",
-                "vae_transition.baselines", "vae_transition.tensors", "ffmpeg_scripts.encode")
+SEGMENT_CODE = ("vae_transition.morph.transition", "vae_transition.morph.vae", "vae_transition.morph.interpolate",
+                "vae_transition.morph.transport",
+                "vae_transition.morph.baselines", "vae_transition.tensors", "ffmpeg_scripts.encode")
 
 
 def segment_key(cut: Cut, job: CutJob) -> str:
@@ -110,8 +112,6 @@ def pair_model(model, tail, head, spec: TransitionSpec, log: Callable[[str], Non
     """The model for one cut: adapted to the pair (cached) unless adaptation is off."""
     if model is None or spec.method != "vae" or spec.adapt_steps == 0:
         return model
-    from vae_transition.adapt import AdaptConfig, adapt, pair_images
-
     images = pair_images(list(tail), list(head), spec.long_side, model.cfg.downsample)
     tuned, seconds, hit = adapt(model, images, AdaptConfig(steps=spec.adapt_steps), spec.seed,
                                 use_cache, log)
@@ -133,8 +133,6 @@ def _scores(cut: Cut, made: list[np.ndarray] | None) -> tuple[dict | None, dict 
     """(values, pass/fail per metric) of the made frames against the cut's ends; None unasked."""
     if made is None:
         return None, None
-    from vae_transition.metrics import score_transition
-
     before, after = cut.beside()
     scores = score_transition(before, made, after)
     return scores.as_dict(), scores.meets_goals()

@@ -12,9 +12,9 @@ import numpy as np
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
-from vae_transition import preview
-from vae_transition.pipeline import JoinRequest, join
-from vae_transition.transition import TransitionSpec
+from vae_transition.join import previews as preview
+from vae_transition.join.pipeline import JoinRequest, join
+from vae_transition.morph.transition import TransitionSpec
 
 SIZE = (640, 384)        # (w, h): Runway's 5:3 landscape, scaled down so the demo is quick
 FPS = Fraction(24)

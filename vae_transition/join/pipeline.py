@@ -19,11 +19,15 @@ from fractions import Fraction
 
 from ffmpeg_scripts import encode, probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
-from vae_transition import assemble, clipframes, layout, limits, outputs, sides, tensors
-from vae_transition.cuts import Cut, CutJob, run_cuts
+from vae_transition import limits, outputs, tensors
 from vae_transition.digests import model_digest
+from vae_transition.join import assemble, clipframes
+from vae_transition.join import plan as layout
+from vae_transition.join import sides
+from vae_transition.join.cuts import Cut, CutJob, run_cuts
+from vae_transition.morph.transition import TransitionSpec
 from vae_transition.timing import fps_text
-from vae_transition.transition import TransitionSpec
+from vae_transition.train.adapt import cache_dir
 
 
 class JoinError(Exception):
@@ -142,7 +146,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = lambda
                                     [os.path.basename(c) for c in req.clips])
     log(_path_note(infos[0], passthrough, req.reencode, lengths[0]))
     if req.spec.method == "vae" and model is None:
-        from vae_transition.weights import load_model
+        from vae_transition.weights import load_model  # torch: only when a model is needed
 
         model = load_model(device=tensors.pick_device())
     cuts = read_cuts(ff, req, infos, uses, cut_uses, lengths, fmt, passthrough)
@@ -196,8 +200,6 @@ def read_cuts(ff, req: JoinRequest, infos, uses, cut_uses, lengths, fmt, passthr
 
 
 def _cut_job(req: JoinRequest, ff, fmt, passthrough: bool, model, log) -> CutJob:
-    from vae_transition.adapt import cache_dir
-
     cache = str(cache_dir() / "segments") if req.cache else None
     digest = model_digest(model) if req.cache else ""
     return CutJob(ff, fmt, passthrough, "", model, digest, cache, req.score, log)

@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from ffmpeg_scripts.probe import input_url
+from ffmpeg_scripts.process import run
 from vae_transition import tensors
 
 
@@ -65,8 +67,6 @@ def transition_sheet(seq: list[np.ndarray], count: int = 10, cols: int = 5) -> n
 
 def gif_args(ff, src: str, first: int, last: int, out: str, width: int = 320) -> list[str]:
     """An animated GIF of frames first..last of src (a palette made for them, so colours hold)."""
-    from ffmpeg_scripts.probe import input_url
-
     graph = (f"[0:V:0]select=between(n\\,{first}\\,{last}),scale={width}:-2:flags=area,"
              "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer")
     return ff.base() + ["-reinit_filter", "0", "-i", input_url(src), "-filter_complex", graph, "-loop", "0", "-f", "gif", "-y", out]
@@ -74,8 +74,6 @@ def gif_args(ff, src: str, first: int, last: int, out: str, width: int = 320) ->
 
 def write_gif(ff, src: str, first: int, last: int, out: str) -> str:
     """Run gif_args under a temporary name, then rename; returns out."""
-    from ffmpeg_scripts.process import run
-
     tmp = f"{out}.tmp-{os.getpid()}.gif"
     try:
         run(gif_args(ff, src, first, last, tmp), what="ffmpeg (preview GIF)")

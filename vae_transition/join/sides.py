@@ -4,13 +4,18 @@ OUT and all of them, or (on any error, Ctrl-C included) none of them."""
 from __future__ import annotations
 
 import os
-
 from collections.abc import Iterable, Sequence
 
 from ffmpeg_scripts import frames, probe
+from ffmpeg_scripts.encode import to_coded
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo
 from vae_transition import outputs
+from vae_transition.export import write as export
+from vae_transition.export.formats import ExportError, ExportSpec
+from vae_transition.join import previews as preview
+from vae_transition.timeline.model import EXTENSIONS, build_timeline, parse_formats
+from vae_transition.timeline.write import write_timelines
 
 
 def preview_paths(out_abs: str, cuts: int) -> list[str]:
@@ -64,8 +69,6 @@ def _timelines(ff, req, infos, results, out_abs: str, turn: int, ranges) -> list
 
 def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
     """OUT.cutNN.png (contact sheet) and OUT.cutNN.gif for every transition, read from OUT."""
-    from vae_transition import preview
-
     joined = probe.probe(ff, out_abs)
     paths = preview_paths(out_abs, len(cuts))
     for k, (first, last) in enumerate(cuts):
@@ -83,8 +86,6 @@ def join_segment_paths(out_abs: str, cuts: int) -> list[str]:
 
 def join_export_paths(out_abs: str, cuts: int, formats: Iterable[str]) -> list[str]:
     """Every file a join with --timeline adds: the segments and the timelines."""
-    from vae_transition.timeline import EXTENSIONS, parse_formats
-
     stem = os.path.splitext(out_abs)[0]
     return join_segment_paths(out_abs, cuts) + [stem + EXTENSIONS[f]
                                                 for f in parse_formats(list(formats))]
@@ -92,11 +93,9 @@ def join_export_paths(out_abs: str, cuts: int, formats: Iterable[str]) -> list[s
 
 def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrite: bool) -> None:
     """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
-    from vae_transition import export
-
     for path in join_export_paths(out_abs, cuts, formats):
         if os.path.exists(path) and not overwrite:
-            raise export.ExportError(f"{path}: already exists (use --overwrite to replace it)")
+            raise ExportError(f"{path}: already exists (use --overwrite to replace it)")
 
 
 def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
@@ -107,19 +106,11 @@ def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str],
     turn: the display rotation the segments are stored with (pass-through of phone clips).
     ranges: each clip's (source_in, source_out) in its own frames, as the joined file shows it
     outside transitions (timeline.build_timeline); None: every clip whole."""
-    from ffmpeg_scripts.encode import to_coded
-    from ffmpeg_scripts.frames import iter_frames
-    from ffmpeg_scripts.probe import probe
-    from vae_transition.timeline import build_timeline
-    from vae_transition.timeline_write import write_timelines
-
-    from vae_transition import export
-
-    spec = export.ExportSpec("prores", overwrite=True)
+    spec = ExportSpec("prores", overwrite=True)
     results = []
     for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
-        seg_info = probe(ff, seg)  # each cut may have its own length (join --from)
-        upright = (to_coded(f, turn, upright=True) for f in iter_frames(ff, seg_info))
+        seg_info = probe.probe(ff, seg)  # each cut may have its own length (join --from)
+        upright = (to_coded(f, turn, upright=True) for f in frames.iter_frames(ff, seg_info))
         results.append(export.export_frames(ff, upright, spec, path, infos[0],
                                            seg_info.frame_count))
     stem = os.path.splitext(out_abs)[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensors import resize, to_float, to_uint8
+from vae_transition.tensors import resize, to_float, to_uint8
 
 FLOW_LONG_SIDE = 512  # px; flow is estimated at most this large, then scaled up (for speed)
 FLOW_MIN_LONG_SIDE = 256  # px; smaller frames are enlarged for flow: DIS is unreliable on tiny ones

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from vae_transition import tensors
-from vae_transition.interpolate import ease
+from vae_transition.morph.interpolate import ease
 
 MAX_GAIN = 2.0  # the most the detail band's contrast is restored after resampling
 STILL_BELOW = 0.1  # mean |B - A| (RGB in [0, 1], blurred) under which a region counts as still

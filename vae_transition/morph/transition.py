@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vae_transition.interpolate import PATHS
+from vae_transition.morph import baselines
+from vae_transition.morph.interpolate import PATHS
+from vae_transition.morph.vae import MorphConfig, vae_morph, vae_morph_overlap
 
 METHODS = ("vae", "crossfade", "flow")
 
@@ -52,12 +54,8 @@ def make_transition(a_last: np.ndarray, b_first: np.ndarray, spec: TransitionSpe
     if spec.method == "vae":
         if model is None:
             raise ValueError("the vae method needs a model")
-        from vae_transition.morph import MorphConfig, vae_morph
-
         cfg = MorphConfig(long_side=spec.long_side)
         return vae_morph(model, a_last, b_first, spec.frames, spec.path, cfg, spec.seed)
-    from vae_transition import baselines
-
     fn = baselines.crossfade if spec.method == "crossfade" else baselines.flow_morph
     return iter(fn(a_last, b_first, spec.frames))
 
@@ -74,10 +72,6 @@ def make_overlap(a_frames, b_frames, spec: TransitionSpec, model=None) -> Iterat
     if spec.method == "vae":
         if model is None:
             raise ValueError("the vae method needs a model")
-        from vae_transition.morph import MorphConfig, vae_morph_overlap
-
         cfg = MorphConfig(long_side=spec.long_side)
         return vae_morph_overlap(model, list(a_frames), list(b_frames), spec.path, cfg, spec.seed)
-    from vae_transition import baselines
-
     return iter(baselines.overlap_frames(a_frames, b_frames, spec.method))

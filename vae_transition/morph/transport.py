@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vae_transition.morph.interpolate import ease, local_weights, mix_rows, schedule, slerp_rows
+
 # Splat: where the bilinear weight is below this, the gap is filled from a Gaussian neighbourhood.
 FILL_BELOW = 0.5
 FILL_SIGMA = 1.0  # cells
@@ -149,14 +151,10 @@ class Transport:
     def travelled(self, t: float) -> float:
         """Share of the way the content has travelled at time t: 0 at t = 0, 1 at t = 1, with
         zero speed at both ends when ease = 1."""
-        from vae_transition.interpolate import ease
-
         return float((1.0 - self.ease) * t + self.ease * ease(np.float64(t)))
 
     def share(self, t: float) -> np.ndarray:
         """(h, w) B's share of each cell at time t, eased, in [0, 1]."""
-        from vae_transition.interpolate import local_weights
-
         return local_weights(self.tau, t, self.softness)
 
     def at(self, t: float, slerp: bool = False):
@@ -164,8 +162,6 @@ class Transport:
         source (2, h, w), B's share (h, w)); offsets in cells, from each cell to where its
         content is in A / in B (0 at t = 0 / t = 1)."""
         import torch
-
-        from vae_transition.interpolate import mix_rows, slerp_rows
 
         c, h, w = self.za.shape
         p = self.travelled(t)
@@ -188,8 +184,6 @@ def build(za, zb, cfg: TransportConfig, seed: int, mass: np.ndarray | None = Non
     energy (E_A, E_B), each (h, w): where each side has fine detail; see richness().
     """
     import torch
-
-    from vae_transition.interpolate import schedule
 
     c, h, w = za.shape
     perm = match_cells(za, zb, cfg.reach)

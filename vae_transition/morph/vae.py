@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vae_transition import tensors
-from vae_transition.compose import Composer
-from vae_transition.interpolate import blend_weights
-from vae_transition.transport import Transport, TransportConfig, build
-
+from vae_transition.metrics import luma, metric_luma
+from vae_transition.morph.compose import Composer, detail_energy
+from vae_transition.morph.interpolate import blend_weights
+from vae_transition.morph.transport import Transport, TransportConfig, build
 
 COMPOSE_WORKERS = 2  # frames composed at once (threads); see in_order
 
@@ -70,8 +70,6 @@ def decode(model, latents) -> np.ndarray:
 
 def change_mass(a_small: np.ndarray, b_small: np.ndarray, latent_hw: tuple[int, int]) -> np.ndarray:
     """(h, w) mean |luma(B) - luma(A)| over each latent cell: how much change it carries."""
-    from vae_transition.metrics import luma
-
     diff = np.abs(luma(b_small) - luma(a_small)).astype(np.float32)
     return tensors.resize(diff, (latent_hw[1], latent_hw[0]))
 
@@ -80,8 +78,6 @@ def detail_energies(a_small: np.ndarray, b_small: np.ndarray,
                     latent_hw: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """(E_A, E_B), each (h, w): the mean squared 3x3 Laplacian of each working-size frame per
     latent cell (compose.detail_energy), RGB in [0, 1]: where each side has fine detail."""
-    from vae_transition.compose import detail_energy
-
     size = (latent_hw[1], latent_hw[0])
     return tuple(detail_energy(tensors.to_float(x), size) for x in (a_small, b_small))
 
@@ -102,8 +98,6 @@ def paced_times(times, states, decoded, compose: Composer, n: int, path: str) ->
     detail band above it), and the times split the summed change (the path's arc length) into
     n + 1 equal parts (eased for "ease").
     """
-    from vae_transition.metrics import metric_luma
-
     ys = [metric_luma(tensors.to_uint8(compose(float(t), d, s)))
           for t, s, d in zip(times, states, decoded)]
     steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])

@@ -1,7 +1,5 @@
-"""The Timeline as OpenTimelineIO JSON (.otio) and as a CMX 3600 EDL (.edl).
-
-OTIO carries every rate exactly (RationalTime at the media's rate); an EDL has one rate, the
-timeline's, and 8-character reel names (edl_reels), so each event also names its file.
+"""The Timeline as OpenTimelineIO JSON (.otio): every rate exact (RationalTime at the media's
+rate), one video track and one audio track if any clip has sound.
 """
 
 from __future__ import annotations
@@ -9,8 +7,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 
-from vae_transition.timeline import Item, Media, Timeline, edl_reels
-from vae_transition.timing import format_timecode
+from vae_transition.timeline.model import Item, Media, Timeline, edl_reels
 
 
 def otio_timeline(tl: Timeline):
@@ -66,27 +63,3 @@ def otio_text(tl: Timeline) -> str:
     import opentimelineio as otio
 
     return otio.adapters.write_to_string(otio_timeline(tl), adapter_name="otio_json")
-
-
-def edl_text(tl: Timeline) -> str:
-    """CMX 3600: one video event per item, source and record timecode at the timeline's base.
-
-    Source in = the media's start timecode + the item's source_in; source out = source in + the
-    record length (an EDL has one rate). Reel names are cut to 8 characters; each event says
-    which file its reel is ("* FROM CLIP NAME", "* FROM CLIP" for the path, "* REEL X IS ..." for
-    the full reel).
-    """
-    reels = edl_reels(tl)
-    lines = [f"TITLE: {tl.name}", "FCM: NON-DROP FRAME", ""]
-    for n, item in enumerate(tl.items, 1):
-        m = item.media
-        src_in = m.start_frame + item.source_in
-        rec_in = tl.start_frame + item.record_in
-        tc = [format_timecode(f, tl.fps) for f in (src_in, src_in + item.record_frames,
-                                                    rec_in, rec_in + item.record_frames)]
-        lines.append(f"{n:03d}  {reels[m.path]:<8} V     C        {' '.join(tc)}")
-        lines.append(f"* FROM CLIP NAME: {m.name}")
-        lines.append(f"* FROM CLIP: {m.path}")
-        lines.append(f"* REEL {reels[m.path]} IS {m.reel or m.name}")
-        lines.append("")
-    return "\n".join(lines)

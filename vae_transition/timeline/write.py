@@ -1,7 +1,8 @@
 """Timelines to files: format name -> writer, every text made before anything is written.
 
-Above the writers (timeline_otio, timeline_xml), which sit above the model (timeline); export
-and the CLI call this module.
+Above the writers (otio_json, edl, fcp7, fcpxml: one module a format), which sit above the model
+(model.py); the join, export and the CLI call this module. A new format is one module with a
+`TEXT(Timeline) -> str` function, one entry in writers() and one in model.EXTENSIONS.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from vae_transition.timeline import EXTENSIONS, Timeline, parse_formats
-from vae_transition.timeline_otio import edl_text, otio_text
-from vae_transition.timeline_xml import fcpxml_text, xmeml_text
+from vae_transition.timeline.edl import edl_text
+from vae_transition.timeline.fcp7 import xmeml_text
+from vae_transition.timeline.fcpxml import fcpxml_text
+from vae_transition.timeline.model import EXTENSIONS, Timeline, parse_formats
+from vae_transition.timeline.otio_json import otio_text
 
 
 def writers() -> dict[str, Callable[[Timeline], str]]:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from vae_transition import tensors
+from vae_transition import cache, tensors
 from vae_transition.digests import code_digest, model_digest
+from vae_transition.train.dataset import CropSampler, Image
 
 CACHE_ENV = "VAE_TRANSITION_CACHE"
 
@@ -47,8 +50,8 @@ def cache_dir() -> Path:
 
 def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> str:
     """sha256 over the base weights, the frames and the settings: any change retrains."""
-    code = code_digest("vae_transition.adapt", "vae_transition.train", "vae_transition.dataset",
-                       "vae_transition.model", "vae_transition.latent_warp")
+    code = code_digest("vae_transition.train.adapt", "vae_transition.train.loop", "vae_transition.train.dataset",
+                       "vae_transition.model", "vae_transition.train.latent_warp")
     h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code,
                              model_digest(model))).encode())
     for img in images:
@@ -61,8 +64,7 @@ def fine_tune(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int):
     """A fine-tuned copy of `model` (eval mode); images are (H, W, 3) uint8 frames of the pair."""
     import torch
 
-    from vae_transition.dataset import CropSampler, Image
-    from vae_transition.train import train_step
+    from vae_transition.train.loop import train_step
 
     torch.manual_seed(seed)
     tuned = copy.deepcopy(model).train()
@@ -87,7 +89,6 @@ def adapt(model, images: list[np.ndarray], cfg: AdaptConfig = AdaptConfig(), see
     a bad one is noted, removed and trained again. Caching is best effort (a note at most)."""
     if cfg.steps <= 0:
         return model, 0.0, False
-    from vae_transition import cache
 
     start = time.perf_counter()
     folder, key = str(cache_dir() / "adapted"), cache_key(model, images, cfg, seed)
@@ -106,10 +107,6 @@ _FILES = (".safetensors", ".json")  # an adapted model's cache entry: weights an
 
 def _load_cached(folder: str, key: str, device, log):
     """The verified cached model, or None (a damaged entry is noted and removed)."""
-    import shutil
-    import tempfile
-
-    from vae_transition import cache
     from vae_transition.weights import ModelError, load_model
 
     private = tempfile.mkdtemp(prefix="vae-transition-model-")
@@ -128,10 +125,6 @@ def _load_cached(folder: str, key: str, device, log):
 def _save_atomically(model, folder: str, key: str, log) -> None:
     """Store the adapted model in the cache (verified entry, manifest last); best effort: a
     read-only or full cache, or a folder in the way, is a note and leaves no temporary file."""
-    import shutil
-    import tempfile
-
-    from vae_transition import cache
     from vae_transition.weights import config_path, save_model
 
     private = tempfile.mkdtemp(prefix="vae-transition-model-")

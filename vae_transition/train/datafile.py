@@ -1,6 +1,6 @@
 """A training set in one .npz file: built here with ffmpeg, loaded anywhere with numpy only.
 
-    python -m vae_transition.datafile --out gpu_data/train.npz      # build (needs ffmpeg, skimage)
+    python -m vae_transition.train.datafile --out gpu_data/train.npz      # build (needs ffmpeg, skimage)
     vae-transition train --data gpu_data/train.npz ...                # train (no ffmpeg needed)
 
 The file holds every training photo of dataset.py (long side capped at MAX_SIDE: the crop sampler
@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vae_transition import dataset, tensors
+from vae_transition import tensors
+from vae_transition.train import dataset
 
 FORMAT = "vae-transition-images/1"
 MAX_SIDE = 512  # the sampler's largest long side (dataset.CropSampler)

@@ -134,8 +134,8 @@ def train_images() -> list[Image]:
 
 def held_out_images(long_side: int = 256, multiple: int = 8) -> list[Image]:
     """The held-out photos resized so the long side is ~long_side and both sides are multiples."""
-    from skimage.io import imread
     import skimage
+    from skimage.io import imread
 
     data_dir = Path(skimage.__file__).parent / "data"
     out = []

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vae_transition.dataset import CropSampler, Image, colour_jitter
+from vae_transition.train.dataset import CropSampler, Image, colour_jitter
 
 
 class DeviceCropSampler(CropSampler):

@@ -1,11 +1,13 @@
 """Train the VAE on the offline images of dataset.py, evaluate on the held-out photos, save.
 
-    from vae_transition.train import TrainConfig, train_main
+    from vae_transition.train.loop import TrainConfig, train_main
     train_main(Path("models/vae.safetensors"), TrainConfig(steps=2400))
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 import platform
 import time
@@ -15,10 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae_transition import dataset, tensors
-from vae_transition.critic import Critic, CriticConfig, autoencoder_term, critic_step, mixes
-from vae_transition.latent_warp import WarpConfig, warp_pair
+from vae_transition import tensors
 from vae_transition.model import VAE, DiagonalGaussian, VAEConfig, count_parameters
+from vae_transition.train import dataset
+from vae_transition.train.critic import Critic, CriticConfig, autoencoder_term, critic_step, mixes
+from vae_transition.train.datafile import load_images
+from vae_transition.train.device_sampler import make_sampler
+from vae_transition.train.latent_warp import WarpConfig, warp_pair
+from vae_transition.weights import config_path, load_model, save_model
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,6 @@ def train_images(cfg: TrainConfig) -> list[dataset.Image]:
     """The images of cfg.data (no ffmpeg needed), else dataset.py's, built now."""
     if cfg.data is None:
         return dataset.train_images()
-    from vae_transition.datafile import load_images
-
     return load_images(cfg.data)
 
 
@@ -169,7 +173,6 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
         raise ValueError(f"crop {cfg.crop} is not a multiple of the downsample {cfg.model.downsample}")
     device = _setup_device(cfg)
     model = _initial_model(cfg).to(device).train()
-    from vae_transition.device_sampler import make_sampler
 
     sampler = make_sampler(images if images is not None else train_images(cfg), cfg.crop, device, cfg.seed, cfg.sampler)
     noise = torch.Generator(device=device).manual_seed(cfg.seed)
@@ -225,17 +228,11 @@ def _initial_model(cfg: TrainConfig) -> VAE:
     """A fresh VAE, or the weights named by cfg.init (whose config then wins over cfg.model)."""
     if cfg.init is None:
         return VAE(cfg.model)
-    from vae_transition.weights import load_model
-
     return load_model(cfg.init)
 
 
 def _training_record(path: str) -> dict:
     """The "training" record stored beside the weights at path ({} if there is none)."""
-    import json
-
-    from vae_transition.weights import config_path
-
     try:
         return json.loads(config_path(path).read_text()).get("training", {})
     except (OSError, ValueError):
@@ -304,10 +301,6 @@ def train_main(out: Path, cfg: TrainConfig) -> dict:
     Every cfg.checkpoint_minutes the weights so far are saved to OUT ("checkpoint": true in the
     record), so a run killed before its end still leaves usable weights.
     """
-    import copy
-
-    from vae_transition.weights import load_model, save_model
-
     images = train_images(cfg)
     init_eval = evaluate(load_model(cfg.init, tensors.pick_device(cfg.device)), cfg.eval_long_side) if cfg.init else None
     if init_eval:
