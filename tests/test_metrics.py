@@ -60,7 +60,9 @@ def test_crossfade_scores_as_theory():
     assert s.novelty < 0.02
     assert s.coherence > 0.98
     assert s.meets_goals() == {"splice_ratio": True, "pacing": True, "dissolve_fit": False,
-                               "mid_sharpness": False, "novelty": False, "coherence": True}
+                               "mid_sharpness": False, "novelty": False, "coherence": True,
+                               "mid_sharpness_2x": False, "mid_sharpness_4x": False,
+                               "wholeness": True}
 
 
 def test_hard_cut_scores():
@@ -129,7 +131,8 @@ def test_static_sequence_scores_without_dividing_by_zero():
     a = texture(32, 48, seed=1)
     s = score_transition(a, [a, a, a], a)
     assert s.as_dict() == {"splice_ratio": 1.0, "pacing": 1.0, "dissolve_fit": 0.0,
-                           "mid_sharpness": 1.0, "novelty": 1.0, "coherence": 1.0}
+                           "mid_sharpness": 1.0, "novelty": 1.0, "coherence": 1.0,
+                           "mid_sharpness_2x": 1.0, "mid_sharpness_4x": 1.0, "wholeness": 1.0}
     flat = np.full((32, 48, 3), 128, np.uint8)
     assert score_transition(flat, [flat], flat).mid_sharpness == 1.0  # 0 / 0 Laplacian
 
@@ -142,11 +145,12 @@ def test_step_sizes_are_resolution_independent():
 
 
 def test_goals_and_meets_goals():
-    assert set(GOALS) == set(TransitionScores(1, 1, 0, 1, 1, 1).as_dict())
+    assert set(GOALS) == set(TransitionScores(1, 1, 0, 1, 1, 1, 1, 1, 1).as_dict())
     good = TransitionScores(splice_ratio=1.5, pacing=1.2, dissolve_fit=0.5, mid_sharpness=0.8,
-                            novelty=0.15, coherence=0.8)
+                            novelty=0.15, coherence=0.8, mid_sharpness_2x=0.8,
+                            mid_sharpness_4x=0.8, wholeness=0.6)
     assert all(good.meets_goals().values())  # thresholds are inclusive
-    bad = TransitionScores(math.inf, math.nan, 0.9, 0.5, 0.0, 0.5)
+    bad = TransitionScores(math.inf, math.nan, 0.9, 0.5, 0.0, 0.5, 0.5, math.nan, 0.1)
     assert not any(bad.meets_goals().values())
 
 

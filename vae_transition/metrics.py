@@ -5,7 +5,10 @@ on BT.709 luma Y = 0.2126 R + 0.7152 G + 0.0722 B in [0, 1] (of the gamma-encode
 stores them); novelty and coherence on RGB in [0, 1] resized to a 256 px long side (a colour that
 moves is motion even where luma stays the same).
 The step metrics use luma resized so the long side is 256 px, which makes them independent of
-the clip resolution; mid sharpness uses full-resolution luma, where blur is visible.
+the clip resolution; mid sharpness uses full-resolution luma, where blur is visible, and again
+one and two pyramid levels down (mid_sharpness_2x, _4x), so that pixel-level grain over soft
+blobs (sharp at the finest scale, none at the scale of shapes) does not pass. Wholeness
+(wholeness.py) asks whether what is new mid-way is A and B bent, or A and B in pieces.
 
 S = [A_last, T_1, ..., T_N, B_first] and s_k = mean |S_(k+1) - S_k| for k = 0..N.
 
@@ -27,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from .tensors import resize, to_float, working_size
+from .wholeness import wholeness
 
 METRIC_LONG_SIDE = 256  # px; step metrics are measured at this size
 EPS = 1e-9  # below this a step size, norm or variance counts as zero
@@ -39,6 +43,10 @@ GOALS: dict[str, tuple[str, float]] = {
     "mid_sharpness": (">=", 0.8),  # the middle is not blurred (a crossfade scores about 0.5)
     "novelty": (">=", 0.15),  # the middle is not a per-pixel mix of A and B (a wipe scores 0)
     "coherence": (">=", 0.8),  # change keeps its direction (frame-to-frame flicker scores 0.5)
+    "mid_sharpness_2x": (">=", 0.8),  # mid sharpness one pyramid level down (half size)
+    "mid_sharpness_4x": (">=", 0.8),  # two levels down: pixel grain cannot stand in for shapes
+    "wholeness": (">=", 0.6),  # what is new mid-way is A and B bent, not in pieces (a mosaic of
+                               # cells scores ~0.2)
 }
 NOVELTY_LONG_SIDE = 256  # px; novelty compares RGB frames area-resized to this long side
 
@@ -51,6 +59,9 @@ class TransitionScores:
     mid_sharpness: float  # Laplacian variance vs. the blend of A's and B's; goal >= 0.8
     novelty: float  # what no per-pixel mix of A and B explains, middle third; goal >= 0.15
     coherence: float  # |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|) in [0, 1]; goal >= 0.8
+    mid_sharpness_2x: float  # mid_sharpness of the frames at half size (pyramid level 1)
+    mid_sharpness_4x: float  # ... at a quarter size (level 2); goals >= 0.8
+    wholeness: float  # share of the middle's novel content that smooth warps explain; >= 0.6
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -111,6 +122,9 @@ def score_transition(
         mid_sharpness=_mid_sharpness(a_last, frames, b_first),
         novelty=novelty(rgbs),
         coherence=coherence(rgbs),
+        mid_sharpness_2x=_mid_sharpness(a_last, frames, b_first, level=1),
+        mid_sharpness_4x=_mid_sharpness(a_last, frames, b_first, level=2),
+        wholeness=wholeness(rgbs, middle_third(len(frames))),
     )
 
 
@@ -166,15 +180,29 @@ def _dissolve_fit(ys: Sequence[np.ndarray]) -> float:
     return float(np.mean(fits)) if fits else 0.0
 
 
-def _mid_sharpness(a_last: np.ndarray, frames: list[np.ndarray], b_first: np.ndarray) -> float:
+def pyramid_luma(frame: np.ndarray, level: int) -> np.ndarray:
+    """(H, W) full-resolution luma, Gaussian-pyramid reduced `level` times (cv2.pyrDown: blur,
+    then every second pixel): the same picture at 1/2^level size, where the 3x3 Laplacian sees
+    detail 2^level times coarser."""
+    import cv2
+
+    y = luma(frame)
+    for _ in range(level):
+        y = cv2.pyrDown(y) if min(y.shape) >= 2 else y
+    return y
+
+
+def _mid_sharpness(a_last: np.ndarray, frames: list[np.ndarray], b_first: np.ndarray,
+                   level: int = 0) -> float:
+    """Laplacian variance of the middle third against the blend of the ends', at a pyramid level."""
     n = len(frames)
-    var_a = laplacian_variance(luma(a_last))
-    var_b = laplacian_variance(luma(b_first))
+    var_a = laplacian_variance(pyramid_luma(a_last, level))
+    var_b = laplacian_variance(pyramid_luma(b_first, level))
     ratios = []
     for i in middle_third(n):
         t = i / (n + 1)
         expected = (1 - t) * var_a + t * var_b
-        ratios.append(_ratio(laplacian_variance(luma(frames[i - 1])), expected))
+        ratios.append(_ratio(laplacian_variance(pyramid_luma(frames[i - 1], level)), expected))
     return float(np.mean(ratios))
 
 
