@@ -37,31 +37,14 @@ def test_frames_have_the_clip_size_and_a_seeded_schedule(tiny):
 
 def test_endpoints_are_exact(tiny):
     """Close to t = 0 the morph is A itself, close to t = 1 it is B, at full resolution (even
-    with an untrained model: its reconstruction error is added back near the ends)."""
+    with an untrained model: its reconstruction error is added back near the ends): the first
+    and last frames are one even step from the clips, no more."""
     a, b = photos()
-    gap = np.abs(a.astype(int) - b).mean()
     for n in (24, 99):
         out = list(vae_morph(tiny, a, b, n, cfg=MorphConfig(long_side=64)))
         first, last = np.abs(out[0].astype(int) - a).mean(), np.abs(out[-1].astype(int) - b).mean()
-        assert max(first, last) < 2.5 * gap / (n + 1)  # one even step of the way, or less
-
-
-def test_the_richer_side_keeps_the_middle_sharp():
-    """A soft gradient into fine binary noise: mid-way the noise's detail is in the frames with
-    the lead, so the middle is as sharp as the ends' mix, and sharper than when each cell
-    switches its detail half-way (0.80 of the mix here). Pixel noise is grain, which the default
-    hands over in place (compose.grain_share); drift 1 carries it as detail, the lead's case."""
-    from vae_transition.metrics import _mid_sharpness
-    from vae_transition.model import ResizeAutoencoder
-
-    w, h = 160, 96
-    soft = np.repeat(np.linspace(40, 200, w, dtype=np.uint8)[None, :, None], h, 0).repeat(3, 2)
-    rng = np.random.default_rng(0)
-    rich = np.repeat(rng.integers(0, 2, (h, w, 1)).astype(np.uint8) * 160 + 40, 3, 2)
-    sharpness = {lead: _mid_sharpness(soft, list(vae_morph(
-        ResizeAutoencoder(), soft, rich, 12, cfg=MorphConfig(long_side=64, lead=lead, drift=1.0))), rich)
-        for lead in (0.0, 1.0)}
-    assert sharpness[1.0] > 0.95 and sharpness[1.0] > 1.15 * sharpness[0.0]
+        inner = np.median([np.abs(y.astype(int) - x).mean() for x, y in zip(out, out[1:])])
+        assert max(first, last) < 1.5 * inner
 
 
 @pytest.mark.skipif(not shipped_weights_path().is_file(), reason="no shipped weights")

@@ -1,4 +1,5 @@
-"""Latent transport: exact splats, one-to-one matches, and content that travels instead of fading."""
+"""The halfway field and the transport: found correspondence, exact ends, content that bends and
+travels instead of fading, and hand-overs that spread through regions instead of cells."""
 
 from dataclasses import replace
 
@@ -7,45 +8,46 @@ import pytest
 import torch
 
 from vae_transition.model import ResizeAutoencoder
-from vae_transition.morph.transport import (TransportConfig, build, grid_positions, match_cells,
-                                            richness, splat)
-from vae_transition.morph.vae import MorphConfig, vae_morph
+from vae_transition.morph.field import FieldConfig, fit_field, jacobian_det, sample
+from vae_transition.morph.transport import TransportConfig, build, richness
+from vae_transition.morph.vae import MorphConfig, encode_pair, vae_morph
 
 
-def test_particles_on_the_grid_splat_back_exactly():
-    h, w = 5, 7
-    pos = torch.from_numpy(grid_positions(h, w))
-    values = torch.randn(h * w, 3)
-    grid = splat(pos, values, h, w)
-    assert torch.allclose(grid, values.T.reshape(3, h, w), atol=1e-6)
+def square(x0: int, size=(128, 64)) -> np.ndarray:
+    img = np.full((size[1], size[0], 3), 20, np.uint8)
+    img[24:40, x0:x0 + 16] = 235
+    return img
 
 
-def test_gaps_are_filled_not_empty():
-    """Two particles far apart leave most cells without one: they get neighbours' values."""
-    pos = torch.tensor([[0.0, 0.0], [5.0, 3.0]])
-    grid = splat(pos, torch.tensor([[1.0], [1.0]]), 4, 6)
-    assert torch.allclose(grid, torch.ones(1, 4, 6), atol=1e-5)
+def latents(a: np.ndarray, b: np.ndarray):
+    """(z_A, z_B) of the resize 'autoencoder': 8x area averages, (3, h / 8, w / 8)."""
+    return encode_pair(ResizeAutoencoder(), a, b)
 
 
-def test_match_is_one_to_one_and_identity_for_equal_latents():
-    z = torch.randn(4, 6, 8)
-    perm = match_cells(z, z, reach=0.25)
-    assert np.array_equal(perm, np.arange(48))
-    other = match_cells(z, torch.randn(4, 6, 8), reach=0.25)
-    assert np.array_equal(np.sort(other), np.arange(48))
+def test_sample_reads_at_the_offset():
+    x = torch.arange(24, dtype=torch.float32).reshape(1, 4, 6)
+    assert torch.allclose(sample(x, torch.zeros(2, 4, 6)), x, atol=1e-5)
+    right = torch.zeros(2, 4, 6)
+    right[0] = 1.0                                   # read one cell to the right
+    assert torch.allclose(sample(x, right)[:, :, :5], x[:, :, 1:], atol=1e-5)
 
 
-def test_match_moves_content_to_where_it_is_in_b():
-    """A bright cell in A's left half and one in B's right half: that cell travels across."""
-    za, zb = torch.zeros(3, 4, 8), torch.zeros(3, 4, 8)
-    za[:, 1, 1], zb[:, 1, 6] = 5.0, 5.0
-    perm = match_cells(za, zb, reach=0.5)
-    assert perm[1 * 8 + 1] == 1 * 8 + 6
+def test_the_field_finds_a_moved_shape_half_way():
+    """A square 4 cells to the right in B: around it the field says 'A's content is 2 cells back,
+    B's 2 cells on' (the halfway point), and it stays smooth and unfolded."""
+    a, b = square(40), square(72)                    # 32 px = 4 cells of 8 px
+    za, zb = latents(a, b)
+    v = fit_field(za, zb, a, b, FieldConfig())
+    near = v[0, 3:5, 6:9]                            # cells between the two squares
+    assert float(near.mean()) == pytest.approx(2.0, abs=0.6)
+    for sign in (-1.0, 1.0):
+        assert float(jacobian_det(v, sign).min()) > 0.2
 
 
 def test_state_starts_at_a_and_ends_at_b():
-    za, zb = torch.randn(4, 5, 6), torch.randn(4, 5, 6)
-    tr = build(za, zb, TransportConfig(), seed=0)
+    a, b = square(16), square(96)
+    za, zb = latents(a, b)
+    tr = build(za, zb, a, b, TransportConfig(), seed=0)
     z0, off_a0, _, share0 = tr.at(0.0)
     z1, _, off_b1, share1 = tr.at(1.0)
     assert torch.allclose(z0, za, atol=1e-5) and torch.allclose(z1, zb, atol=1e-5)
@@ -56,22 +58,17 @@ def test_state_starts_at_a_and_ends_at_b():
 @pytest.mark.parametrize("ease", [0.0, 1.0])
 def test_travel_eases_in_and_out(ease):
     """With ease the content starts from rest and comes to rest (a tenth of the way in, it has
-    moved under 3 % of its path, not 10 %); half-way it is half-way either way."""
-    za = torch.zeros(3, 4, 8)
-    za[:, 1, 1] = 5.0
-    zb = torch.zeros(3, 4, 8)
-    zb[:, 1, 6] = 5.0
-    tr = build(za, zb, TransportConfig(flow_smooth=0.0, ease=ease), seed=0)
-    cell = 1 * 8 + 1
-    full = float(tr.flow_a[cell, 0])                  # 5 cells to the right
-    moved = [tr.travelled(t) * full for t in (0.1, 0.5, 0.9)]
-    linear = [0.1 * full, 0.5 * full, 0.9 * full]
-    assert moved[1] == pytest.approx(linear[1])
+    moved under 3 % of its path, not 10 %); half-way it is half-way either way; the offsets
+    follow that travel."""
+    a, b = square(16), square(96)
+    za, zb = latents(a, b)
+    tr = build(za, zb, a, b, TransportConfig(ease=ease), seed=0)
+    moved = [tr.travelled(t) for t in (0.1, 0.5, 0.9)]
+    assert moved[1] == pytest.approx(0.5)
     if ease:
-        assert moved[0] < 0.3 * linear[0] and full - moved[2] < 0.3 * (full - linear[2])
+        assert moved[0] < 0.03 and 1 - moved[2] < 0.03
     else:
-        assert moved == pytest.approx(linear)
-    # the state's offsets (where each cell's content comes from) follow that travel
+        assert moved == pytest.approx([0.1, 0.5, 0.9])
     steady = replace(tr, ease=0.0)
     for t in (0.1, 0.7):
         _, off_a, off_b, _ = tr.at(t)
@@ -79,38 +76,50 @@ def test_travel_eases_in_and_out(ease):
         assert torch.allclose(off_a, want_a) and torch.allclose(off_b, want_b)
 
 
-def square(x0: int, size=(128, 64)) -> np.ndarray:
-    img = np.full((size[1], size[0], 3), 20, np.uint8)
-    img[24:40, x0:x0 + 16] = 235
-    return img
-
-
 def test_a_moving_square_is_carried_not_dissolved():
-    """A square on the left, the same square on the right. A dissolve shows both at half strength
-    mid-way; the transport shows neither: what is left of the square sits in between."""
-    a, b = square(16), square(96)
+    """A square, and the same square 48 px (6 cells) to the right. A dissolve shows both at half
+    strength mid-way; the transport shows neither: the square sits in between."""
+    a, b = square(32), square(80)
     out = list(vae_morph(ResizeAutoencoder(), a, b, 9, cfg=MorphConfig(long_side=128)))
     mid = out[4].astype(np.float32).mean(axis=(0, 2)) - 20  # brightness above the background
     dissolve = 0.5 * (235 - 20) * 16 / 64                     # a half-bright square, per column
-    assert mid[16:32].mean() < 0.25 * dissolve                # nothing left at A's place
-    assert mid[96:112].mean() < 0.25 * dissolve               # nothing yet at B's
-    assert 40 <= int(np.argmax(mid)) <= 88                    # it is on its way
+    assert mid[32:40].mean() < 0.25 * dissolve                # nothing left at A's place
+    assert mid[88:96].mean() < 0.25 * dissolve                # nothing yet at B's
+    assert 48 <= int(np.argmax(mid)) <= 80                    # it is on its way
 
 
-def test_richness_is_read_per_matched_pair_half_way():
-    """Flat A cells matched to detailed B cells score +1, detailed to flat -1, detailed to
-    detailed and flat to flat 0; each pair's score sits half-way along its flows."""
-    h, w = 4, 8
+def test_hand_overs_spread_through_regions_not_cells():
+    """Neighbouring places start their hand-overs at nearby moments: the order varies over
+    several cells, so the frame is never a mosaic of cells at random stages."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 256, (96, 160, 3)).astype(np.uint8) for _ in range(2))
+    za, zb = latents(a, b)
+    tau = build(za, zb, a, b, TransportConfig(), seed=0).tau
+    jump = np.abs(np.diff(tau, axis=1)).mean() + np.abs(np.diff(tau, axis=0)).mean()
+    assert jump < 0.15                                 # a random order: ~0.66
+    assert tau.min() == 0.0 and tau.max() == pytest.approx(1.0)
+
+
+def test_the_seed_changes_the_order_only():
+    a, b = square(16), square(96)
+    za, zb = latents(a, b)
+    one, two = (build(za, zb, a, b, TransportConfig(), seed=s) for s in (1, 2))
+    assert torch.equal(one.field, two.field)
+    assert not np.array_equal(one.tau, two.tau)
+
+
+def test_richness_pairs_the_places_the_field_pairs():
+    """Flat A places paired with detailed B places score +1, detailed to flat -1, alike 0; with
+    a field of 2 cells, A's place 2 cells back and B's 2 cells on are the ones compared."""
+    h, w = 4, 12
     e_a, e_b = np.zeros((h, w), np.float32), np.zeros((h, w), np.float32)
-    e_a[:, 0], e_b[:, 0] = 0.01, 0.01        # column 0: detailed on both sides
-    e_b[:, 1] = 0.01                         # column 1: only B is detailed
-    e_a[:, 2] = 0.01                         # column 2: only A is detailed
-    perm = np.arange(h * w)                  # every cell stays where it is
-    still = torch.zeros(h * w, 2)
-    r = richness((e_a, e_b), perm, still, still)
-    assert np.allclose(r[:, 0], 0, atol=0.02) and np.allclose(r[:, 1], 1, atol=0.02)
-    assert np.allclose(r[:, 2], -1, atol=0.02) and np.allclose(r[:, 4:], 0)
-    # every pair's flows move its content 2 cells right: the scores land 1 cell right
-    shift = torch.tensor([[2.0, 0.0]]).repeat(h * w, 1)
-    r = richness((e_a, e_b), perm, shift, shift)
-    assert np.allclose(r[:, 2], 1, atol=0.02) and np.allclose(r[:, 3], -1, atol=0.02)
+    e_b[:, 1] = 0.01                                   # only B is detailed in column 1
+    e_a[:, 2] = 0.01                                   # only A in column 2
+    still = torch.zeros(2, h, w)
+    r = richness((e_a, e_b), still)
+    assert np.allclose(r[:, 1], 1, atol=0.02) and np.allclose(r[:, 2], -1, atol=0.02)
+    assert np.allclose(r[:, 4:], 0)
+    moved = torch.zeros(2, h, w)
+    moved[0] = 2.0                                     # A at p - 2, B at p + 2
+    r = richness((e_a, e_b), moved)
+    assert np.allclose(r[:, 4], -1, atol=0.02)         # A's column 2 meets B's flat column 6

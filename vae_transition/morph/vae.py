@@ -1,10 +1,11 @@
-"""The VAE morph: encode both frames, transport the latents, decode, compose, pace.
+"""The VAE morph: encode both frames, bend the latents towards each other, decode, compose, pace.
 
-transport.py carries A's and B's latents towards each other and hands each cell over; the
-decoder renders every in-between latent; compose.py turns the decodes into full-size frames
-(exact at both ends, the decoder's own picture in the middle, full-resolution detail carried).
-The path is probed (`probes` decodes per output frame) and the frame times split its visible
-change evenly, since neither the decoder nor the flow responds linearly to time.
+transport.py fits one smooth field between A's and B's latents and carries both along it while
+each region hands over; the decoder renders every in-between latent; compose.py turns the
+decodes into full-size frames (exact at both ends, the decoder's shapes in the middle, the
+clips' own fine detail carried along). The path is probed (`probes` decodes per output frame)
+and the frame times are chosen so that neighbouring frames differ by equal amounts, since
+neither the decoder nor the hand-over responds linearly to time.
 """
 
 from __future__ import annotations
@@ -30,17 +31,14 @@ class MorphConfig:
     transport: TransportConfig = field(default_factory=TransportConfig)
     fade: float = 0.5        # share of the transition, from each end, over which the model's
                              # reconstruction error is faded out; in (0, 1]
-    detail: float = 0.3      # share of a cell's hand-over during which its full-resolution
-                             # detail switches from A's to B's (1: over the whole hand-over)
-    lead: float = 1.0        # how far the richer side's detail moves that switch towards the
-                             # poorer side's end of the hand-over, in [0, 1] (0: mid-way)
-    drift: float = 0.25      # grain (detail that no shape at the working size registers, such
-                             # as pixel noise) travels this share of its content's way; 1: all
+    cut: float = 0.5         # the decoder draws up to this share of the working size; the
+                             # clips' own detail, carried, above it (compose.py); in (0, 1]
     probes: int = 2          # decoded probes per output frame for the pace, >= 1
+    pace_rounds: int = 4     # rounds that even out the steps between neighbouring frames
     long_side: int = 256     # the model's working size (px, long side), at most the clip's
-                             # long side / detail_octave
-    detail_octave: float = 2.5  # the full-size detail band spans at least this factor above
-                             # the working size, so small clips keep carried detail too
+                             # long side / (detail_octave * cut)
+    detail_octave: float = 2.5  # the carried detail band spans at least this factor above
+                             # the decoder's band, so small clips keep carried detail too
 
 
 def model_device(model):
@@ -92,17 +90,33 @@ def probe_path(model, tr: Transport, n: int, cfg: MorphConfig, slerp: bool):
 
 
 def paced_times(times, states, decoded, compose: Composer, n: int, path: str) -> np.ndarray:
-    """Global times for the n frames so that the visible change per step is even.
+    """Global times for the n frames, from the probes: the times split the summed change (the
+    path's arc length) into n + 1 equal parts (eased for "ease"). A first guess: fine texture
+    that moves makes the arc longer than the change between frames a step apart (the chord),
+    most where it moves fastest; even_steps() corrects for that.
 
     Each probe is composed at the working size (the metric's 256 px luma sees little of the
-    detail band above it), and the times split the summed change (the path's arc length) into
-    n + 1 equal parts (eased for "ease").
+    detail above it).
     """
     ys = [metric_luma(tensors.to_uint8(compose(float(t), d, s)))
           for t, s, d in zip(times, states, decoded)]
     steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])
     arc = np.concatenate([[0.0], np.cumsum(steps)]) / max(steps.sum(), 1e-12)
     return np.interp(blend_weights(n, path), arc, times)
+
+
+def even_steps(out_times: np.ndarray, frame_luma, n: int, path: str, rounds: int) -> np.ndarray:
+    """out_times moved so that neighbouring frames (the ends included) differ by equal amounts:
+    each round measures the step between every two neighbours and redistributes the times
+    along their running sum. frame_luma(t) is a frame's metric luma."""
+    ends = (frame_luma(0.0), frame_luma(1.0))
+    target = blend_weights(n, path)
+    for _ in range(rounds):
+        ys = [ends[0]] + [frame_luma(float(t)) for t in out_times] + [ends[1]]
+        steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])
+        cum = np.concatenate([[0.0], np.cumsum(steps)]) / max(steps.sum(), 1e-12)
+        out_times = np.interp(target, cum, np.concatenate([[0.0], out_times, [1.0]]))
+    return out_times
 
 
 def decoded_at(times: np.ndarray, decoded: np.ndarray, t: float) -> np.ndarray:
@@ -114,7 +128,7 @@ def decoded_at(times: np.ndarray, decoded: np.ndarray, t: float) -> np.ndarray:
 
 def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple[int, int]:
     height, width = frame.shape[:2]
-    long_side = min(cfg.long_side, max(width, height) / cfg.detail_octave)
+    long_side = min(cfg.long_side, max(width, height) / (cfg.detail_octave * cfg.cut))
     return tensors.working_size(width, height, long_side, downsample)
 
 
@@ -123,11 +137,17 @@ def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str
     """(transport, probe times, probe decodes, the n paced frame times) for one pair."""
     za, zb = encode_pair(model, a_small, b_small)
     grid = tuple(za.shape[-2:])
-    tr = build(za, zb, cfg.transport, seed, change_mass(a_small, b_small, grid),
+    tr = build(za, zb, a_small, b_small, cfg.transport, seed, change_mass(a_small, b_small, grid),
                detail_energies(a_small, b_small, grid))
-    times, states, decoded = probe_path(model, tr, n, cfg, path == "slerp")
-    compose_pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.detail)
-    return tr, times, decoded, paced_times(times, states, decoded, compose_pace, n, path)
+    slerp = path == "slerp"
+    times, states, decoded = probe_path(model, tr, n, cfg, slerp)
+    pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.cut)
+
+    def frame_luma(t: float) -> np.ndarray:
+        return metric_luma(tensors.to_uint8(pace(t, decoded_at(times, decoded, t), tr.at(t, slerp))))
+
+    out_times = paced_times(times, states, decoded, pace, n, path)
+    return tr, times, decoded, even_steps(out_times, frame_luma, n, path, cfg.pace_rounds)
 
 
 def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str = "lerp",
@@ -136,8 +156,7 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     size = _working_size(a_last, cfg, model.cfg.downsample)
     a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
     tr, times, decoded, out_times = plan_path(model, a_small, b_small, n, path, cfg, seed)
-    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.detail, cfg.lead,
-                       cfg.drift)
+    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.cut)
 
     def frame(t: float) -> np.ndarray:
         return tensors.to_uint8(compose(t, decoded_at(times, decoded, t), tr.at(t, path == "slerp")))
@@ -149,9 +168,9 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
                       cfg: MorphConfig = MorphConfig(), seed: int = 0) -> Iterator[np.ndarray]:
     """Overlap mode: frame k from the moving pair (A_k, B_k), both clips playing under the morph.
 
-    The matching, the hand-over schedule and the pace are planned once, on the middle pair (so
+    The field, the hand-over schedule and the pace are planned once, on the middle pair (so
     the morph's geometry does not jump from frame to frame); every frame then carries its own
-    A_k and B_k latents along those flows (encoded in batches) and is composed from them.
+    A_k and B_k latents along that field (encoded in batches) and is composed from them.
     """
     import torch
 
@@ -171,8 +190,7 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     def frame(k: int) -> np.ndarray:
         t = float(out_times[k])
         state = replace(tr, za=z[k], zb=z[n + k]).at(t, path == "slerp")
-        compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.detail,
-                           cfg.lead, cfg.drift)
+        compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.cut)
         return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state))
 
     yield from in_order(frame, list(range(n)))

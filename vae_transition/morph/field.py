@@ -1,0 +1,152 @@
+"""A smooth correspondence between two latent grids: the halfway field, fitted coarse to fine.
+
+A classic morph warps both pictures towards a common in-between geometry and dissolves; its
+correspondence is what makes a shape bend into another instead of fading or breaking into
+pieces. Here it is found automatically (as in Liao et al.'s halfway-domain morphs): a
+displacement field V over the latent grid such that A's content at p - V(p) looks like B's at
+p + V(p). It is fitted by gradient descent on
+
+    mean rho(F_A(p - V) - F_B(p + V))         features alike at both ends (rho: Charbonnier)
+  + smooth * mean |grad V|^2                  neighbouring cells move together
+  + fold * mean relu(det_floor - det J)^2     neither map folds or squeezes a region to nothing
+  + mag * mean |V|^2                          the least motion that explains the match
+
+first on a few control points (a coarse, global bend), then on more (finer bends), the features
+blurred to each level's scale. The features are the VAE's own latent means (unit variance per
+channel) and the picture's colour at the latent grid: what a region looks like to the model,
+and what it looks like to the eye.
+
+V is in latent cells, shape (2, h, w): (x, y) per cell. Everything here is small tensors: a
+256 px frame has a 32 x 19 grid, and the fit takes about a quarter of a second on one core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class FieldConfig:
+    """How the halfway field is fitted."""
+
+    levels: tuple[int, ...] = (4, 8, 16, 0)  # control points on the long side per level, coarse
+                                              # to fine; 0: one per latent cell
+    iters: int = 60           # Adam steps per level (120 gives the same field, within 1 %)
+    lr: float = 0.08          # Adam's step, cells
+    smooth: float = 0.3       # weight of |grad V|^2 (cells per cell)
+    fold: float = 10.0        # weight of the Jacobian floor
+    det_floor: float = 0.35   # each map keeps at least this share of a region's area
+    mag: float = 0.05         # weight of |V|^2 (cells^2): larger gives gentler, smaller bends
+    colour: float = 4.0       # weight of the RGB features against the latent's (unit variance)
+
+    def __post_init__(self):
+        object.__setattr__(self, "levels", tuple(int(v) for v in self.levels))
+        if self.iters < 0 or min(self.smooth, self.fold, self.mag, self.colour) < 0:
+            raise ValueError(f"invalid FieldConfig: {self}")
+
+
+def grid_offsets(h: int, w: int) -> tuple[Tensor, Tensor]:
+    """(x, y) cell coordinates, each (h, w) float32."""
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32),
+                            torch.arange(w, dtype=torch.float32), indexing="ij")
+    return xs, ys
+
+
+def sample(x: Tensor, off: Tensor) -> Tensor:
+    """x (C, h, w) read at every cell + off (2, h, w), in cells; bilinear, edges repeated."""
+    _, h, w = x.shape
+    xs, ys = grid_offsets(h, w)
+    gx = (xs.to(x) + off[0] + 0.5) / w * 2 - 1      # grid_sample's [-1, 1], cell centres
+    gy = (ys.to(x) + off[1] + 0.5) / h * 2 - 1
+    grid = torch.stack([gx, gy], -1)[None]
+    return F.grid_sample(x[None], grid, mode="bilinear", padding_mode="border",
+                         align_corners=False)[0]
+
+
+def blur(x: Tensor, sigma: float) -> Tensor:
+    """(C, h, w) Gaussian-blurred by sigma cells, edges repeated (separable)."""
+    if sigma <= 0:
+        return x
+    r = max(1, int(round(2.5 * sigma)))
+    g = torch.exp(-torch.arange(-r, r + 1, dtype=x.dtype) ** 2 / (2 * sigma * sigma))
+    g = (g / g.sum()).to(x)
+    c = x.shape[0]
+    out = F.conv2d(F.pad(x[None], (r, r, 0, 0), mode="replicate"),
+                   g.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    out = F.conv2d(F.pad(out, (0, 0, r, r), mode="replicate"),
+                   g.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+    return out[0]
+
+
+def upsample(v: Tensor, h: int, w: int) -> Tensor:
+    """(2, gh, gw) control points -> (2, h, w), bicubic through the points."""
+    return F.interpolate(v[None], size=(h, w), mode="bicubic", align_corners=True)[0]
+
+
+def jacobian_det(v: Tensor, sign: float) -> Tensor:
+    """(h, w) determinant of p -> p + sign * V(p) (forward differences, last one repeated)."""
+    def diff(x: Tensor, dim: int) -> Tensor:
+        d = torch.diff(x, dim=dim)
+        return torch.cat([d, d.narrow(dim, d.shape[dim] - 1, 1)], dim)
+
+    dxx, dxy = diff(v[0], 1), diff(v[0], 0)
+    dyx, dyy = diff(v[1], 1), diff(v[1], 0)
+    return (1 + sign * dxx) * (1 + sign * dyy) - sign * sign * dxy * dyx
+
+
+def features(z: Tensor, picture: np.ndarray, colour: float) -> Tensor:
+    """(C + 3, h, w): the latent (C, h, w) and the picture (H, W, 3) uint8 at the latent grid."""
+    import cv2
+
+    h, w = z.shape[-2:]
+    rgb = cv2.resize(picture.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
+    return torch.cat([z.float(), colour * torch.from_numpy(rgb).permute(2, 0, 1).to(z.device)])
+
+
+def energy(v_full: Tensor, fa: Tensor, fb: Tensor, cfg: FieldConfig) -> Tensor:
+    """The fit's objective for a full-resolution field (2, h, w) and features at one blur."""
+    d = sample(fa, -v_full) - sample(fb, v_full)
+    data = torch.sqrt(d * d + 0.01).mean()
+    smooth = torch.diff(v_full, dim=2).pow(2).mean() + torch.diff(v_full, dim=1).pow(2).mean()
+    fold = sum(F.relu(cfg.det_floor - jacobian_det(v_full, s)).pow(2).mean() for s in (-1.0, 1.0))
+    return data + cfg.smooth * smooth + cfg.fold * fold + cfg.mag * v_full.pow(2).mean()
+
+
+def level_grid(level: int, h: int, w: int) -> tuple[int, int]:
+    """(gh, gw) control points for a level: `level` on the long side, at least 2 a side."""
+    if level <= 0:
+        return h, w
+    long_side = max(h, w)
+    return (min(h, max(2, round(level * h / long_side))),
+            min(w, max(2, round(level * w / long_side))))
+
+
+def fit_field(za: Tensor, zb: Tensor, a_small: np.ndarray, b_small: np.ndarray,
+              cfg: FieldConfig = FieldConfig()) -> Tensor:
+    """V (2, h, w) in cells for latents za, zb (C, h, w) of the working-size pictures a_small,
+    b_small (uint8): A's content at p - V(p) corresponds to B's at p + V(p). Deterministic."""
+    h, w = za.shape[-2:]
+    v = torch.zeros(2, 2, 2, device=za.device)
+    # the callers decode under inference_mode, whose tensors cannot enter a backward graph
+    with torch.inference_mode(False), torch.enable_grad():
+        za, zb = za.clone().float(), zb.clone().float()
+        scale = torch.cat([za, zb], 2).flatten(1).std(1).clamp_min(1e-6)[:, None, None]
+        fa = features(za / scale, a_small, cfg.colour)
+        fb = features(zb / scale, b_small, cfg.colour)
+        for level in cfg.levels:
+            gh, gw = level_grid(level, h, w)
+            v = upsample(v.detach(), gh, gw).requires_grad_(True)
+            sigma = 0.5 * max(h / gh, w / gw)       # features as coarse as the control points
+            fa_l, fb_l = blur(fa, sigma), blur(fb, sigma)
+            opt = torch.optim.Adam([v], lr=cfg.lr)
+            for _ in range(cfg.iters):
+                loss = energy(upsample(v, h, w), fa_l, fb_l, cfg)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+    return upsample(v.detach(), h, w)
