@@ -193,3 +193,32 @@ class ResizeAutoencoder(nn.Module):
         """(B, 3, h, w) -> (B, 3, h * d, w * d) bicubic, clipped to [0, 1]."""
         return F.interpolate(z, scale_factor=float(self.cfg.downsample), mode="bicubic",
                              align_corners=False).clamp(0, 1)
+
+
+def widened(model: VAE, channels: int, seed: int = 0) -> VAE:
+    """A copy of `model` whose latent has `channels` channels (more than now), drawing the same
+    pictures: the new channels' means are small random projections of the encoder's features
+    (so training can find a use for them), their log-variance starts at -6 (std 0.05, like
+    trained channels), and the decoder reads them with weights 100 times smaller than its own."""
+    import dataclasses
+
+    old = model.cfg.latent_channels
+    if channels <= old:
+        raise ValueError(f"widened: {channels} channels is not more than {old}")
+    new = VAE(dataclasses.replace(model.cfg, latent_channels=channels))
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    gen = torch.Generator().manual_seed(seed)
+    key = "encoder.layers.%d" % (len(model.encoder.layers) - 1)
+    head_w, head_b = state[key + ".weight"], state[key + ".bias"]        # (2 old, F, 1, 1), (2 old,)
+    extra = channels - old
+    mean_w = torch.cat([head_w[:old], 0.1 * head_w[:old].std() * torch.randn(
+        (extra,) + head_w.shape[1:], generator=gen)])
+    logvar_w = torch.cat([head_w[old:], torch.zeros((extra,) + head_w.shape[1:])])
+    state[key + ".weight"] = torch.cat([mean_w, logvar_w])
+    state[key + ".bias"] = torch.cat([head_b[:old], torch.zeros(extra), head_b[old:],
+                                      torch.full((extra,), -6.0)])
+    first = state["decoder.layers.0.weight"]                              # (out, old, 3, 3)
+    state["decoder.layers.0.weight"] = torch.cat([first, 0.01 * first.std() * torch.randn(
+        (first.shape[0], extra) + first.shape[2:], generator=gen)], 1)
+    new.load_state_dict(state)
+    return new.to(model.device)

@@ -28,6 +28,15 @@ from vae_transition.cli.common import user_errors
               help="Weight of the moved-latent loss that teaches the decoder to render a morph.")
 @click.option("--acai-weight", default=None, type=click.FloatRange(0),
               help="Weight of ACAI's critic term: mixed latents should decode as real pictures.")
+@click.option("--pyramid-weight", default=None, type=click.FloatRange(0),
+              help="Weight of the Laplacian-pyramid L1: shapes, not only pixels, must match.")
+@click.option("--adversary-weight", default=None, type=click.FloatRange(0, min_open=True),
+              help="Add a PatchGAN critic on what the decoder draws (reconstructions, moved "
+                   "latents, morph mixes), at this adaptive weight (e.g. 0.1).")
+@click.option("--widen-latent", default=None, type=click.IntRange(1),
+              help="With --init: grow the latent to this many channels first.")
+@click.option("--checkpoint-minutes", default=None, type=click.FloatRange(0, min_open=True),
+              help="Save the weights so far this often (default: TrainConfig's).")
 @click.option("--data", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Train on this .npz of images (python -m vae_transition.train.datafile; no ffmpeg needed).")
 @click.option("--batch-size", default=None, type=click.IntRange(1), help="Crops per step.")
@@ -40,8 +49,9 @@ from vae_transition.cli.common import user_errors
 @click.option("--log-every", default=None, type=click.IntRange(1), help="Steps between progress lines.")
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
-def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, data, batch_size, crop,
-          max_minutes, device, amp, log_every, overwrite):
+def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, pyramid_weight,
+          adversary_weight, widen_latent, checkpoint_minutes, data, batch_size, crop, max_minutes,
+          device, amp, log_every, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
     Needs the train extra: pip install "vae-transition[train]".
@@ -69,8 +79,14 @@ def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight,
                  ("lr", lr), ("warmup", warmup), ("warp_weight", warp_weight),
                  ("acai_weight", acai_weight), ("data", data), ("batch_size", batch_size),
                  ("crop", crop), ("max_minutes", max_minutes), ("device", device),
-                 ("amp", amp or None), ("log_every", log_every))
+                 ("amp", amp or None), ("log_every", log_every),
+                 ("pyramid_weight", pyramid_weight), ("widen_latent", widen_latent),
+                 ("checkpoint_minutes", checkpoint_minutes))
         overrides = {k: v for k, v in given if v is not None}
+        if adversary_weight is not None:
+            from vae_transition.train.adversary import AdversaryConfig
+
+            overrides["adversary"] = AdversaryConfig(weight=adversary_weight)
         summary = train_main(Path(out), dataclasses.replace(cfg, **overrides))
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in TRAIN_EXTRA:

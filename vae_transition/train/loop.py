@@ -16,10 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from vae_transition import tensors
-from vae_transition.model import VAE, DiagonalGaussian, VAEConfig, count_parameters
+from vae_transition.model import VAE, DiagonalGaussian, VAEConfig, count_parameters, widened
 from vae_transition.train import dataset
+from vae_transition.train.adversary import Adversary, AdversaryConfig, adaptive_weight
+from vae_transition.train.adversary import mixes as morph_mixes
 from vae_transition.train.critic import Critic, CriticConfig, autoencoder_term, critic_step, mixes
 from vae_transition.train.datafile import load_images
 from vae_transition.train.device_sampler import make_sampler
@@ -53,6 +56,11 @@ class TrainConfig:
     checkpoint_minutes: float = 2.0  # with train_main: save the weights so far this often
     sampler: str = "auto"  # crops on the device ("device", auto on a GPU) or with numpy ("cpu")
     amp: bool = False  # bf16 autocast of the convolutions on cuda (losses stay float32)
+    pyramid_weight: float = 0.0  # weight of the Laplacian-pyramid L1 (levels 0-2, coarser
+                                 # levels weighted up): shapes, not only pixels, must match
+    adversary: AdversaryConfig | None = None  # a PatchGAN critic on what the decoder draws
+    widen_latent: int = 0  # with init: grow the latent to this many channels (new ones start
+                           # nearly silent, so the model starts as it was)
 
 
 def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,10 +79,25 @@ def loss_terms(x: torch.Tensor, recon: torch.Tensor, kl: torch.Tensor) -> dict[s
     }
 
 
-def image_loss(x: torch.Tensor, recon: torch.Tensor, edge_weight: float) -> torch.Tensor:
-    """L1 + edge_weight * L1 of image gradients, both per pixel."""
+def image_loss(x: torch.Tensor, recon: torch.Tensor, edge_weight: float,
+               pyramid_weight: float = 0.0) -> torch.Tensor:
+    """L1 + edge_weight * L1 of image gradients (+ pyramid_weight * pyramid_l1), per pixel."""
     terms = loss_terms(x, recon, torch.zeros(1, device=x.device))
-    return terms["l1"] + edge_weight * terms["edge"]
+    loss = terms["l1"] + edge_weight * terms["edge"]
+    return loss + pyramid_weight * pyramid_l1(x, recon) if pyramid_weight > 0 else loss
+
+
+def pyramid_l1(x: torch.Tensor, y: torch.Tensor, levels: int = 3) -> torch.Tensor:
+    """Sum over Laplacian-pyramid levels l = 0.. of 2^l * mean |band_l(x) - band_l(y)|: each
+    band's contrast must match, and the coarse bands (shapes) weigh as much as fine ones."""
+    loss = x.new_zeros(())
+    for level in range(levels):
+        xs, ys = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
+        bx = x - F.interpolate(xs, scale_factor=2.0, mode="bilinear", align_corners=False)
+        by = y - F.interpolate(ys, scale_factor=2.0, mode="bilinear", align_corners=False)
+        loss = loss + (2.0 ** level) * (bx - by).abs().mean()
+        x, y = xs, ys
+    return loss
 
 
 class Acai:
@@ -88,11 +111,14 @@ class Acai:
 
 def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_weight: float,
                kl_weight: float, warp_weight: float = 0.0, warp: WarpConfig = WarpConfig(),
-               generator: torch.Generator | None = None, acai: Acai | None = None, amp: bool = False):
+               generator: torch.Generator | None = None, acai: Acai | None = None, amp: bool = False,
+               pyramid_weight: float = 0.0, adversary: Adversary | None = None, step: int = 0):
     """One optimiser step on batch x (B, 3, H, W) in [0, 1]; returns (loss, terms, posterior).
 
     With warp_weight > 0 the decoder is also asked to render a randomly moved copy of the sampled
     latent as the same move of the image (latent_warp.py), drawn from `generator` (CPU).
+    With an adversary (from its start step on), a PatchGAN critic judges the reconstructions, the
+    moved latents and decoded morph mixes (adversary.py), and is itself trained after the step.
     amp runs the convolutions in bf16 autocast; the posterior and the losses stay float32.
     """
     with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=amp):
@@ -101,16 +127,30 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
     z = post.sample(noise)
     recon = _decode(model, z, amp)
     terms = loss_terms(x, recon, post.kl())
-    loss = terms["l1"] + edge_weight * terms["edge"] + kl_weight * terms["kl"]
+    rec = terms["l1"] + edge_weight * terms["edge"]
+    if pyramid_weight > 0:
+        terms["pyramid"] = pyramid_l1(x, recon)
+        rec = rec + pyramid_weight * terms["pyramid"]
+    real, fakes = [x], [recon]
     if warp_weight > 0:
         x_moved, z_moved = warp_pair(x, z, warp, generator)
-        terms["warp"] = image_loss(x_moved, _decode(model, z_moved, amp), edge_weight)
-        loss = loss + warp_weight * terms["warp"]
+        moved = _decode(model, z_moved, amp)
+        terms["warp"] = image_loss(x_moved, moved, edge_weight, pyramid_weight)
+        rec = rec + warp_weight * terms["warp"]
+        real, fakes = real + [x_moved], fakes + [moved]
+    loss = rec + kl_weight * terms["kl"]
     if acai is not None:
         mixed, alpha = mixes(z, generator)
         decoded_mix = _decode(model, mixed, amp)
         terms["acai"] = autoencoder_term(acai.critic, decoded_mix)
         loss = loss + acai.weight * terms["acai"]
+    fake = None
+    if adversary is not None and adversary.active(step):
+        fake = _adversarial_fakes(model, z, fakes, adversary, warp, generator, amp)
+        terms["adv"] = adversary.judge(fake)
+        last = model.decoder.layers[-1].weight
+        terms["adv_w"] = adaptive_weight(rec, terms["adv"], last, adversary.cfg)
+        loss = loss + terms["adv_w"] * terms["adv"]
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -118,7 +158,21 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
     if acai is not None:
         terms["critic"] = torch.tensor(critic_step(acai.critic, acai.opt, decoded_mix, alpha, x,
                                                    recon, acai.gamma))
+    if fake is not None:
+        terms["critic"] = adversary.step(torch.cat(real), fake)
     return loss, terms, post
+
+
+def _adversarial_fakes(model: VAE, z, fakes: list, adversary: Adversary, warp: WarpConfig,
+                       generator, amp: bool) -> torch.Tensor:
+    """What the critic judges: the reconstructions and moved latents (as many as the real crops
+    shown), with a share of them replaced by decoded morph mixes."""
+    n = z.shape[0]
+    k = int(round(adversary.cfg.mix_share * n))
+    if k == 0:
+        return torch.cat(fakes)
+    mixed = _decode(model, morph_mixes(z[:k], warp, generator or torch.Generator()), amp)
+    return torch.cat([mixed] + [f[k:] if i == 0 else f for i, f in enumerate(fakes)])
 
 
 def _decode(model: VAE, z: torch.Tensor, amp: bool) -> torch.Tensor:
@@ -178,6 +232,7 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
     noise = torch.Generator(device=device).manual_seed(cfg.seed)
     warp_gen = torch.Generator().manual_seed(cfg.seed + 1)
     acai = Acai(cfg.critic, cfg.acai_weight, device) if cfg.acai_weight > 0 else None
+    adversary = Adversary(cfg.adversary, device) if cfg.adversary is not None else None
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     amp = cfg.amp and device.type == "cuda"
     history, sums, t0 = [], {}, time.time()
@@ -189,7 +244,9 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
             group["lr"] = lr_at(step, cfg, total)
         x = sampler.batch(cfg.batch_size).to(device)
         loss, terms, post = train_step(model, opt, x, noise, cfg.edge_weight, cfg.kl_weight, cfg.warp_weight,
-                                       cfg.warp, generator=warp_gen, acai=acai, amp=amp)
+                                       cfg.warp, generator=warp_gen, acai=acai, amp=amp,
+                                       pyramid_weight=cfg.pyramid_weight, adversary=adversary,
+                                       step=step)
         for k, v in {"loss": loss, **terms, "std": post.std.mean()}.items():
             sums[k] = sums.get(k, 0.0) + v.detach().float()  # on the device: no sync per step
         step += 1
@@ -218,17 +275,20 @@ def _log_record(step: int, total: int, n: int, t0: float, sums: dict, log) -> di
     rec = {"step": step, "time_s": round(time.time() - t0, 1), **{k: float(v) / n for k, v in sums.items()}}
     log(f"step {rec['step']:5d}/{total} {rec['time_s']:7.1f}s loss {rec['loss']:.4f} "
         f"l1 {rec['l1']:.4f} edge {rec['edge']:.4f} kl/px {rec['kl']:.3f} std {rec['std']:.3f}"
-        + "".join(f" {k} {rec[k]:.4f}" for k in ("warp", "acai", "critic") if k in rec))
+        + "".join(f" {k} {rec[k]:.4f}" for k in ("warp", "pyramid", "acai", "adv", "adv_w", "critic")
+                  if k in rec))
     if not math.isfinite(rec["loss"]):
         raise FloatingPointError(f"training loss is {rec['loss']} at step {step} (try without --amp, or a lower --lr)")
     return rec
 
 
 def _initial_model(cfg: TrainConfig) -> VAE:
-    """A fresh VAE, or the weights named by cfg.init (whose config then wins over cfg.model)."""
+    """A fresh VAE, or the weights named by cfg.init (whose config then wins over cfg.model),
+    widened to cfg.widen_latent channels when that is more than they have."""
     if cfg.init is None:
         return VAE(cfg.model)
-    return load_model(cfg.init)
+    model = load_model(cfg.init)
+    return widened(model, cfg.widen_latent) if cfg.widen_latent > model.cfg.latent_channels else model
 
 
 def _training_record(path: str) -> dict:
