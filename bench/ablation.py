@@ -1,16 +1,21 @@
-"""Which part of the VAE makes the morph: its latent features (the matching) or its decoder?
+"""Which part makes the morph: the VAE's features (the field), its decoder (the drawing), the field
+itself? And how well does each model draw moved latents?
 
     python bench/ablation.py          # -> bench/results/ablation.md
+    python bench/ablation.py --pairs 0 9
 
 quality.py's ablation swaps the whole VAE for ResizeAutoencoder (8x area down, bicubic up). This
-splits it: the cell matching is computed from one model's latents and the morph is drawn by the
-other's decoder, on quality.py's pairs (A's last and B's first frame read back from real clips),
-scored in memory with the six metrics.
+splits it: the halfway field is fitted on one model's latents and the morph drawn by the other's
+decoder; and it takes the field away (V = 0: every place hands over where it is). Pairs are
+quality.py's (A's last and B's first frame read back from the clips, as join reads them), scored
+in memory with every metric. Last, both models draw moved latents of the held-out photos:
+decode(warp(encode(x), phi)) against warp(x, phi), 4 random smooth fields per photo (seed 123).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import tempfile
@@ -21,85 +26,129 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import quality  # noqa: E402
 
+import footage  # noqa: E402
 from ffmpeg_scripts import encode, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from vae_transition import tensors  # noqa: E402
-from vae_transition.join import clipframes  # noqa: E402
-from vae_transition.metrics import score_transition  # noqa: E402
+from vae_transition.join import clipframes, plan  # noqa: E402
+from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph import transport  # noqa: E402
-from vae_transition.morph.vae import MorphConfig, encode_pair, vae_morph  # noqa: E402
+from vae_transition.morph.field import fit_field  # noqa: E402
+from vae_transition.morph.vae import MorphConfig, _working_size, encode_pair, vae_morph  # noqa: E402
 
-COMBOS = (("vae", "vae"), ("vae", "resize"), ("resize", "vae"), ("resize", "resize"))
-
-
-def pair_frames(ff, pair: quality.Pair):
-    """(A_last, B_first) read back from the pair's clips, as join reads them."""
-    with tempfile.TemporaryDirectory() as workdir:
-        clips = [quality.make_clip(ff, src, pair.size, os.path.join(workdir, f"{k}.mp4"))
-                 for k, src in zip("ab", (pair.a, pair.b))]
-        a, b = (probe.probe(ff, c) for c in clips)
-        fmt = encode.VideoFormat.of(a)
-        return (clipframes.read_range(ff, a, a.frame_count - 1, a.frame_count, fmt, False)[0],
-                clipframes.read_range(ff, b, 0, 1, fmt, False)[0])
+# (field from, drawn by); "none": no field at all
+COMBOS = (("vae", "vae"), ("vae", "resize"), ("resize", "vae"), ("resize", "resize"),
+          ("none", "vae"))
 
 
-def matches(model, a, b, cfg: MorphConfig):
-    """The cell matching vae_morph would compute from this model's latents."""
-    height, width = a.shape[:2]
-    long_side = min(cfg.long_side, max(width, height) / cfg.detail_octave)
-    size = tensors.working_size(width, height, long_side, model.cfg.downsample)
-    za, zb = encode_pair(model, tensors.resize(a, size), tensors.resize(b, size))
-    return transport.match_cells(za, zb, cfg.transport.reach)
+def pair_frames(ff, pair, workdir: str):
+    """(A_last, B_first) as join reads them: the clips' frames at the cut, conformed to A."""
+    clips, points = quality.prepare(ff, pair, 1, workdir)
+    a, b = (probe.probe(ff, c) for c in clips)
+    fmt = encode.VideoFormat.of(a)
+    ranges = plan.clip_ranges([a, b], points, fmt)
+    conform = (b.width, b.height, b.fps) != (a.width, a.height, a.fps)
+    return (clipframes.read_range(ff, a, ranges[0][1] - 1, ranges[0][1], fmt, conform)[0],
+            clipframes.read_range(ff, b, ranges[1][0], ranges[1][0] + 1, fmt, conform)[0])
 
 
-def morph_with(match, model, a, b, n: int, cfg: MorphConfig):
-    """vae_morph drawn by `model`, with the cell matching fixed to `match`."""
-    original = transport.match_cells
-    transport.match_cells = lambda za, zb, reach: match
+def field_of(model, a, b, cfg: MorphConfig):
+    """The halfway field vae_morph would fit from this model's latents."""
+    size = _working_size(a, cfg, 8)
+    sa, sb = tensors.resize(a, size), tensors.resize(b, size)
+    za, zb = encode_pair(model, sa, sb)
+    return fit_field(za, zb, sa, sb, cfg.transport.field)
+
+
+def morph_with(field, model, a, b, n: int, cfg: MorphConfig):
+    """vae_morph drawn by `model`, with the halfway field fixed to `field`."""
+    original = transport.fit_field
+    transport.fit_field = lambda *args, **kw: field
     try:
         return list(vae_morph(model, a, b, n, cfg=cfg))
     finally:
-        transport.match_cells = original
+        transport.fit_field = original
+
+
+def moved_psnr(model, warps: int = 4, seed: int = 123) -> float:
+    """Mean 8-bit PSNR of decode(warp(encode(x), phi)) against warp(x, phi), held-out photos."""
+    import torch
+
+    from vae_transition.train.dataset import held_out_images
+    from vae_transition.train.latent_warp import WarpConfig, random_field, warp
+
+    gen = torch.Generator().manual_seed(seed)
+    values = []
+    with torch.no_grad():
+        for img in held_out_images(256, 8):
+            x = tensors.frames_to_tensor([img.pixels])
+            z = model.encode(x).mode()
+            for _ in range(warps):
+                phi = random_field(1, z.shape[-2], z.shape[-1], WarpConfig(), gen)
+                got = model.decode(warp(z, phi)).clamp(0, 1).mul(255).round()
+                want = warp(x, phi).clamp(0, 1).mul(255).round()
+                mse = float(((got - want) / 255).pow(2).mean())
+                values.append(10 * math.log10(1 / max(mse, 1e-12)))
+    return float(np.mean(values))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=24)
+    parser.add_argument("--pairs", type=int, nargs="*", help="indices (default: all)")
+    parser.add_argument("--model", default=None, help="weights (default: the shipped model)")
     parser.add_argument("--out", default=quality.RESULTS)
     args = parser.parse_args(argv)
     from vae_transition.weights import load_model
 
     ff, cfg = find_ffmpeg(), MorphConfig()
-    models = {"vae": load_model(), "resize": ResizeAutoencoder()}
+    models = {"vae": load_model(args.model), "resize": ResizeAutoencoder()}
+    pairs = quality.PAIRS + footage.REAL_PAIRS
+    chosen = [pairs[i] for i in (args.pairs if args.pairs else range(len(pairs)))]
+    if any(isinstance(p, footage.RealPair) for p in chosen):
+        footage.fetch_footage()
     scores = {combo: [] for combo in COMBOS}
-    for pair in quality.PAIRS:
-        a, b = pair_frames(ff, pair)
-        found = {name: matches(m, a, b, cfg) for name, m in models.items()}
-        for match, draw in COMBOS:
-            out = morph_with(found[match], models[draw], a, b, args.frames, cfg)
-            scores[(match, draw)].append(score_transition(a, out, b))
+    for pair in chosen:
+        with tempfile.TemporaryDirectory() as workdir:
+            a, b = pair_frames(ff, pair, workdir)
+        fields = {name: field_of(m, a, b, cfg) for name, m in models.items()}
+        fields["none"] = fields["vae"] * 0
+        for source, draw in COMBOS:
+            out = morph_with(fields[source], models[draw], a, b, args.frames, cfg)
+            scores[(source, draw)].append(score_transition(a, out, b))
         print(pair.name, flush=True)
-    rows = []
-    for (match, draw), got in scores.items():
-        mean = {k: np.mean([getattr(s, k) for s in got]) for k in ("novelty", "dissolve_fit",
-                                                                    "mid_sharpness")}
-        misses = sum(not ok for s in got for ok in s.meets_goals().values())
-        rows.append(f"| {match} | {draw} | {mean['novelty']:.2f} | {mean['dissolve_fit']:.2f} | "
-                    f"{mean['mid_sharpness']:.2f} | {misses} |")
-    head = " | ".join(f"{m} / {d}" for m, d in COMBOS)
-    per_pair = "\n".join(
-        f"| {pair.name} | " + " | ".join(f"{scores[c][i].novelty:.2f}" for c in COMBOS) + " |"
-        for i, pair in enumerate(quality.PAIRS))
-    text = ("# Ablation, split: matching vs drawing\n\nMeans over quality.py's "
-            f"{len(quality.PAIRS)} pairs, {args.frames}-frame transitions scored in memory; "
-            f"misses: goals missed out of {6 * len(quality.PAIRS)}.\n\n"
-            "| matching from | drawn by | novelty | dissolve fit | mid sharpness | misses |\n"
-            "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
-            f"Novelty per pair (matching / drawing):\n\n| pair | {head} |\n"
-            "|---|---|---|---|---|\n" + per_pair + "\n")
-    quality.write_result(args.out, "ablation.md", text)
+    psnr = {name: moved_psnr(m) for name, m in models.items()}
+    write(args, chosen, scores, psnr)
     return 0
+
+
+def write(args, chosen, scores, psnr) -> None:
+    keys = list(GOALS)
+    rows = []
+    for (source, draw), got in scores.items():
+        means = " | ".join(f"{np.mean([getattr(s, k) for s in got]):.2f}" for k in keys)
+        misses = sum(not ok for s in got for ok in s.meets_goals().values())
+        rows.append(f"| {source} | {draw} | {means} | {misses} |")
+    names = " | ".join(k.replace("_", " ") for k in keys)
+    head = " | ".join(f"{s} / {d}" for s, d in COMBOS)
+    per_pair = "\n".join(
+        f"| {pair.name} | " + " | ".join(
+            f"{scores[c][i].novelty:.2f} / {scores[c][i].wholeness:.2f}" for c in COMBOS) + " |"
+        for i, pair in enumerate(chosen))
+    text = ("# Ablation, split: the field vs the drawing\n\nMeans over "
+            f"{len(chosen)} pairs, {args.frames}-frame transitions scored in memory; misses: goals "
+            f"missed out of {len(GOALS) * len(chosen)}. Field from `none`: no field (every place "
+            "hands over where it is).\n\n"
+            f"| field from | drawn by | {names} | misses |\n|---|---|" + "---|" * len(keys)
+            + "---|\n" + "\n".join(rows) + "\n\n"
+            f"Novelty / wholeness per pair (field / drawing):\n\n| pair | {head} |\n"
+            "|---|" + "---|" * len(COMBOS) + "\n" + per_pair + "\n\n"
+            "## Moved latents\n\nMean PSNR of decode(warp(encode(x), phi)) against warp(x, phi) "
+            "on the held-out photos (chelsea, coffee, rocket at 256 px), 4 random smooth fields "
+            f"each: VAE {psnr['vae']:.2f} dB, resize {psnr['resize']:.2f} dB "
+            f"({psnr['vae'] - psnr['resize']:+.2f} dB).\n")
+    quality.write_result(args.out, "ablation.md", text)
 
 
 if __name__ == "__main__":

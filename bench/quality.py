@@ -4,10 +4,13 @@
     python bench/quality.py --pairs 0 3       # a subset, for quick iteration
     python bench/quality.py --more-seeds      # no runs with other seeds (default: 1 and 2)
 
-Each pair is two 1-second H.264 clips made with ffmpeg here (pans and push-ins over sample photos
-that scikit-image and scikit-learn ship, and ffmpeg's procedural sources), in landscape, portrait
-and Runway's 1280x768. Each method joins them through the product's own pipeline; the transition
-is read back from the written file (as `vae-transition score` reads it) and scored there.
+Pairs 0-8 are two 1-second H.264 clips made with ffmpeg here (pans and push-ins over sample
+photos that scikit-image and scikit-learn ship, and ffmpeg's procedural sources), in landscape,
+portrait and Runway's 1280x768. Pairs 9 on are real camera and animation footage from Debian
+packages (bench/footage.py), joined as a user would: the real files, one second each side of
+the cut (--a-out, --b-in), conformed by the pipeline to clip A. Each method joins them through
+the product's own pipeline; the transition is read back from the written file (as
+`vae-transition score` reads it) and scored there.
 
 The ablation row runs the default morph with `ResizeAutoencoder` (8x area down, bicubic up,
 nothing learned) in the VAE's place: whatever it shares with the VAE row is not the model's doing.
@@ -30,7 +33,7 @@ import numpy as np  # noqa: E402
 from ffmpeg_scripts import frames, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
-from ffmpeg_scripts.samples import pan_clip_args  # noqa: E402
+from ffmpeg_scripts.samples import pan_clip_args, source_clip_args  # noqa: E402
 from vae_transition.join import previews as preview  # noqa: E402
 from vae_transition.join.demo import FPS  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
@@ -38,6 +41,8 @@ from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph.transition import TransitionSpec  # noqa: E402
 from vae_transition.train.dataset import PLASMA  # noqa: E402
+
+import footage  # noqa: E402  (bench/footage.py, beside this file)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -96,7 +101,6 @@ METHODS = (
     Method("crossfade", TransitionSpec(method="crossfade")),
     Method("flow", TransitionSpec(method="flow")),
     DEFAULT,
-    Method("vae --adapt-steps 20", TransitionSpec(adapt_steps=20), sheet=False),
     Method("ablation: resize AE", TransitionSpec(adapt_steps=0), ablation=True),
 )
 
@@ -124,11 +128,8 @@ def make_clip(ff, src: Source, size, out: str, seconds: int = 1) -> str:
         os.remove(png)
     else:
         w, h = size
-        graph = _lavfi_graph(src.lavfi, w, h)
-        run(ff.base() + ["-f", "lavfi", "-i", graph,
-                         "-vf", f"scale={w}:{h},setsar=1,format=yuv420p",
-                         "-frames:v", str(24 * seconds), "-c:v", "libx264", "-crf", "18",
-                         "-f", "mp4", "-y", out])
+        run(source_clip_args(ff, _lavfi_graph(src.lavfi, w, h), out, size=size,
+                             frames=24 * seconds))
     return out
 
 
@@ -140,53 +141,58 @@ def _lavfi_graph(source: str, w: int, h: int) -> str:
     return f"{source}{sep}size={w}x{h}:rate={FPS}"
 
 
-def run_method(ff, clips, method: Method, model, n: int, seed: int, workdir: str):
+def prepare(ff, pair, seconds: int, workdir: str):
+    """(clips, points) to join: two synthetic clips made here, or the real files with cut
+    points `seconds` either side of the pair's cut."""
+    if isinstance(pair, footage.RealPair):
+        return footage.clips_and_points(pair, seconds)
+    return tuple(make_clip(ff, src, pair.size, os.path.join(workdir, f"{k}{seconds}.mp4"),
+                           seconds=seconds) for k, src in zip("ab", (pair.a, pair.b))), ()
+
+
+def run_method(ff, clips, method: Method, model, n: int, seed: int, workdir: str, points=()):
     """(A_last, T_1..T_N, B_first) read back from the joined file, and the cut's CutResult."""
     out = os.path.join(workdir, f"joined-{abs(hash(method.label))}.mp4")
     spec = replace(method.spec, frames=n, seed=seed)
     use = ResizeAutoencoder() if method.ablation else (model if spec.method == "vae" else None)
-    req = JoinRequest(clips, out, spec, overwrite=True, cache=False)
+    req = JoinRequest(clips, out, spec, overwrite=True, cache=False, points=points)
     result = join(req, ff, model=use)
     start, _ = result.cuts[0]
     seq = list(frames.iter_frames(ff, probe.probe(ff, out), start=start - 1, count=n + 2))
     return seq, result.cut_results[0]
 
 
-def fmt_row(pair: str, label: str, scores, seconds: float, adapt: float | None) -> str:
+def fmt_row(pair: str, label: str, scores, seconds: float) -> str:
     met = scores.meets_goals()
     cells = [f"{v:.2f}" + ("" if met[k] else " ✗") for k, v in scores.as_dict().items()]
-    adapt_s = "-" if adapt is None else f"{adapt:.1f}"
-    return f"| {pair} | {label} | " + " | ".join(cells) + f" | {seconds:.2f} | {adapt_s} |"
+    return f"| {pair} | {label} | " + " | ".join(cells) + f" | {seconds:.2f} |"
 
 
-def bench_pair(ff, pair: Pair, index: int, args, model) -> tuple[list[str], str]:
+def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
     """(rows of the table, the row of the seeds table) for one pair; writes its contact sheet
     (one row per sheet method)."""
     rows, sheets = [], []
     with tempfile.TemporaryDirectory() as workdir:
-        clips = (make_clip(ff, pair.a, pair.size, os.path.join(workdir, "a.mp4")),
-                 make_clip(ff, pair.b, pair.size, os.path.join(workdir, "b.mp4")))
+        clips, points = prepare(ff, pair, 1, workdir)
         for method in METHODS:
-            seq, cut = run_method(ff, clips, method, model, args.frames, args.seed, workdir)
+            seq, cut = run_method(ff, clips, method, model, args.frames, args.seed, workdir, points)
             scores = score_transition(seq[0], seq[1:-1], seq[-1])
-            vae = method.spec.method == "vae"
-            rows.append(fmt_row(pair.name, method.label, scores, cut.seconds - cut.adapt_seconds,
-                                cut.adapt_seconds if vae else None))
+            rows.append(fmt_row(pair.name, method.label, scores, cut.seconds))
             print(rows[-1], flush=True)
             if method.sheet:
                 sheets.append(preview.transition_sheet(seq, count=7, cols=7))
         rows.append(overlap_row(ff, pair, args, model, workdir))
-        seeds = seeds_row(ff, clips, pair, args, model, workdir)
+        seeds = seeds_row(ff, clips, points, pair, args, model, workdir)
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows, seeds
 
 
-def seeds_row(ff, clips, pair: Pair, args, model, workdir: str) -> str:
+def seeds_row(ff, clips, points, pair, args, model, workdir: str) -> str:
     """The default's missed goals with the other seeds (`--more-seeds`): the hand-over order is
     seeded, and one seed's table can pass or miss a goal by luck of that order."""
     cells = []
     for seed in args.more_seeds:
-        seq, _ = run_method(ff, clips, DEFAULT, model, args.frames, seed, workdir)
+        seq, _ = run_method(ff, clips, DEFAULT, model, args.frames, seed, workdir, points)
         met = score_transition(seq[0], seq[1:-1], seq[-1]).meets_goals()
         cells.append(", ".join(k.replace("_", " ") for k, ok in met.items() if not ok) or "-")
     return f"| {pair.name} | " + " | ".join(cells) + " |"
@@ -195,14 +201,13 @@ def seeds_row(ff, clips, pair: Pair, args, model, workdir: str) -> str:
 OVERLAP = Method("vae --overlap (2 s clips)", TransitionSpec(overlap=True))
 
 
-def overlap_row(ff, pair: Pair, args, model, workdir: str) -> str:
+def overlap_row(ff, pair, args, model, workdir: str) -> str:
     """The default morph in overlap mode: 2-second clips (48 frames), so that both keep playing
     under the transition; scored against the frames the file shows beside it."""
-    clips = tuple(make_clip(ff, src, pair.size, os.path.join(workdir, f"{k}2.mp4"), seconds=2)
-                  for k, src in zip("ab", (pair.a, pair.b)))
-    seq, cut = run_method(ff, clips, OVERLAP, model, args.frames, args.seed, workdir)
+    clips, points = prepare(ff, pair, 2, workdir)
+    seq, cut = run_method(ff, clips, OVERLAP, model, args.frames, args.seed, workdir, points)
     row = fmt_row(pair.name, OVERLAP.label, score_transition(seq[0], seq[1:-1], seq[-1]),
-                  cut.seconds, 0.0)
+                  cut.seconds)
     print(row, flush=True)
     return row
 
@@ -224,11 +229,14 @@ def main(argv=None) -> int:
     # a fresh adaptation cache: the times measured are real fine-tuning, not cache hits
     os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="vae-transition-bench-")
     ff, model = find_ffmpeg(), load_model(args.model)
-    chosen = args.pairs if args.pairs else range(len(PAIRS))
+    pairs = PAIRS + footage.REAL_PAIRS
+    chosen = args.pairs if args.pairs else range(len(pairs))
+    if any(i >= len(PAIRS) for i in chosen):
+        footage.fetch_footage()
     names = " | ".join(k.replace("_", " ") for k in GOALS)
-    header = (f"| pair | method | {names} | s / transition | adapt s |\n"
-              "|---|---|" + "---|" * len(GOALS) + "---|---|")
-    results = [bench_pair(ff, PAIRS[i], i, args, model) for i in chosen]
+    header = (f"| pair | method | {names} | s / transition |\n"
+              "|---|---|" + "---|" * len(GOALS) + "---|")
+    results = [bench_pair(ff, pairs[i], i, args, model) for i in chosen]
     rows, seed_rows = [r for rs, _ in results for r in rs], [sr for _, sr in results]
     goals = ", ".join(f"{k.replace('_', ' ')} {op} {v}" for k, (op, v) in GOALS.items())
     sheet_rows = ", ".join(m.label for m in METHODS if m.sheet)

@@ -63,3 +63,14 @@ def render_source(ff: FFmpegBinary, source: str, size: tuple[int, int],
         raise FFmpegError(f"the lavfi source {source.split('=')[0]} gave {pixels.size} bytes, "
                           f"not {frames} frames of {w}x{h}", argv)
     return pixels.reshape(frames, h, w, 3)
+
+
+def source_clip_args(ff: FFmpegBinary, graph: str, out: str, *, size: tuple[int, int],
+                     frames: int) -> list[str]:
+    """An H.264 clip (CRF 18, yuv420p, square pixels) of `frames` frames of a lavfi source graph
+    that already names its size and rate; scaled to `size` if the source has another."""
+    w, h = size
+    video = (ffmpeg.input(graph, format="lavfi")["v"].filter("scale", w, h).filter("setsar", 1)
+             .filter("format", "yuv420p"))
+    return graphs.command(ff, ffmpeg.output(video, input_url(out), format="mp4", vcodec="libx264",
+                                            crf=18, **{"frames:v": frames}).overwrite_output())

@@ -32,6 +32,8 @@ MEDIAN = 17        # px at 256: the robust smoothing window of the flows (about 
 STEP = 0.5         # px per code value when a flow is quantised for the 8-bit median filter
 BLUR = 3.0         # px at 256: the scale below which differences do not count
 NOVEL_FLOOR = 0.15  # novelty's goal: less unexplained content than this is not breakage
+ABS_FLOOR = 0.04   # nor is less than this, in mean L1 over RGB in [0, 1] (~3 code values a
+                   # channel): two near-identical pictures make any redrawing look large
 
 
 def gray(x: np.ndarray) -> np.ndarray:
@@ -92,11 +94,9 @@ def frame_wholeness(a, t, b, to_a: np.ndarray, to_b: np.ndarray) -> float:
     a_bent, b_bent = warp(a, smooth_flow(to_a)), warp(b, smooth_flow(to_b))
     a, t, b, a_bent, b_bent = (cv2.GaussianBlur(x, (0, 0), BLUR) for x in (a, t, b, a_bent, b_bent))
     base = float(np.abs(b - a).sum(-1).mean())
-    if base < 1e-6:
-        return 1.0
     novel = unmixed(a, t, b)
     left = np.minimum(novel, unmixed(a_bent, t, b_bent))
-    return float(1.0 - (left.mean() / base) / max(novel.mean() / base, NOVEL_FLOOR))
+    return float(1.0 - left.mean() / max(novel.mean(), NOVEL_FLOOR * base, ABS_FLOOR))
 
 
 def wholeness(rgbs: Sequence[np.ndarray], middle: Sequence[int]) -> float:

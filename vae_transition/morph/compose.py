@@ -132,7 +132,7 @@ class Composer:
     """Turns a decoded working-size frame and the transport state into a frame of one size."""
 
     def __init__(self, a: np.ndarray, b: np.ndarray, rec_a: np.ndarray, rec_b: np.ndarray,
-                 fade: float, cut: float = 0.5):
+                 fade: float, cut: float = 0.5, drift: float = 1.0):
         """a, b: (H, W, 3) uint8 at the output size; rec_a, rec_b: (h, w, 3) decodes of z_A, z_B
         at the working size (w, h); cut in (0, 1]: the decoder's band ends at cut * (w, h)."""
         self.size = (a.shape[1], a.shape[0])
@@ -144,7 +144,7 @@ class Composer:
         self.work, self.full = Carrier(*work), Carrier(*self.size)
         self.cut = (max(MIN_CUT, round(work[0] * cut)), max(MIN_CUT, round(work[1] * cut)))
         self.fine_a, self.fine_b = band_above(fa, self.cut), band_above(fb, self.cut)
-        self.fade = fade
+        self.fade, self.drift = fade, drift
 
     def __call__(self, t: float, decoded: np.ndarray, state) -> np.ndarray:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
@@ -157,7 +157,7 @@ class Composer:
         base = (decoded + keep_a * w.carry(self.err_a, w.maps(off_a))
                 + keep_b * w.carry(self.err_b, w.maps(off_b)))
         low = tensors.resize(tensors.resize(base, self.cut), self.size)
-        return low + self._detail(off_a, off_b, share)
+        return low + self._detail(off_a * self.drift, off_b * self.drift, share)
 
     def _detail(self, off_a: np.ndarray, off_b: np.ndarray, share: np.ndarray) -> np.ndarray:
         """(H, W, 3) A's and B's detail bands, each carried with its content, B's with weight

@@ -33,7 +33,9 @@ class MorphConfig:
                              # reconstruction error is faded out; in (0, 1]
     cut: float = 0.5         # the decoder draws up to this share of the working size; the
                              # clips' own detail, carried, above it (compose.py); in (0, 1]
-    probes: int = 2          # decoded probes per output frame for the pace, >= 1
+    drift: float = 1.0       # the carried detail travels this share of its content's way
+    probes: int = 1          # decoded probes per output frame for the pace, >= 1 (even_steps
+                             # corrects what one probe a frame misses: 2 gave the same frames)
     pace_rounds: int = 4     # rounds that even out the steps between neighbouring frames
     long_side: int = 256     # the model's working size (px, long side), at most the clip's
                              # long side / (detail_octave * cut)
@@ -141,7 +143,7 @@ def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str
                detail_energies(a_small, b_small, grid))
     slerp = path == "slerp"
     times, states, decoded = probe_path(model, tr, n, cfg, slerp)
-    pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.cut)
+    pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.cut, cfg.drift)
 
     def frame_luma(t: float) -> np.ndarray:
         return metric_luma(tensors.to_uint8(pace(t, decoded_at(times, decoded, t), tr.at(t, slerp))))
@@ -156,7 +158,7 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     size = _working_size(a_last, cfg, model.cfg.downsample)
     a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
     tr, times, decoded, out_times = plan_path(model, a_small, b_small, n, path, cfg, seed)
-    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.cut)
+    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.cut, cfg.drift)
 
     def frame(t: float) -> np.ndarray:
         return tensors.to_uint8(compose(t, decoded_at(times, decoded, t), tr.at(t, path == "slerp")))
@@ -190,7 +192,8 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     def frame(k: int) -> np.ndarray:
         t = float(out_times[k])
         state = replace(tr, za=z[k], zb=z[n + k]).at(t, path == "slerp")
-        compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.cut)
+        compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.cut,
+                           cfg.drift)
         return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state))
 
     yield from in_order(frame, list(range(n)))
