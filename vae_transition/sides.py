@@ -59,7 +59,8 @@ def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_a
 def _timelines(ff, req, infos, results, out_abs: str, turn: int, ranges) -> list[str]:
     """Export each transition segment as ProRes beside OUT and write the editor timelines."""
     segments = [r.segment for r in results]
-    return join_timelines(ff, infos, segments, out_abs, req.timelines, turn, ranges)
+    return join_timelines(ff, infos, segments, out_abs, req.timelines, turn, ranges,
+                          req.spec.overlap)
 
 
 def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
@@ -101,12 +102,14 @@ def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrit
 
 def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
                    formats: Iterable[str], turn: int = 0,
-                   ranges: Sequence[tuple[int, int]] | None = None) -> list[str]:
+                   ranges: Sequence[tuple[int, int]] | None = None,
+                   overlap: bool = False) -> list[str]:
     """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
     joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
     turn: the display rotation the segments are stored with (pass-through of phone clips).
     ranges: each clip's (source_in, source_out) in its own frames, as the joined file shows it
-    outside transitions (timeline.build_timeline); None: every clip whole."""
+    outside transitions (timeline.build_timeline); None: every clip whole. overlap: the
+    segments replace the clips' frames beside them."""
     from ffmpeg_scripts.encode import to_coded
     from ffmpeg_scripts.frames import iter_frames
     from ffmpeg_scripts.probe import probe
@@ -125,5 +128,6 @@ def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str],
     stem = os.path.splitext(out_abs)[0]
     tl = build_timeline(os.path.basename(stem), infos,
                         [export.timeline_segment(r) for r in results],
-                        [export.clip_timecode(ff, i) for i in infos], ranges=ranges)
+                        [export.clip_timecode(ff, i) for i in infos], ranges=ranges,
+                        overlap=overlap)
     return [r.path for r in results] + write_timelines(tl, list(formats), stem)

@@ -1,6 +1,6 @@
 """Timelines to files: format name -> writer, every text made before anything is written.
 
-Above the writers (timeline_otio, timeline_xml), which sit above the model (timeline); export
+Above the writers (timeline_otio, timeline_xml, timeline_mlt), which sit above the model (timeline); export
 and the CLI call this module.
 """
 
@@ -10,13 +10,15 @@ import os
 from collections.abc import Callable, Sequence
 
 from vae_transition.timeline import EXTENSIONS, Timeline, parse_formats
+from vae_transition.timeline_mlt import mlt_text
 from vae_transition.timeline_otio import edl_text, otio_text
 from vae_transition.timeline_xml import fcpxml_text, xmeml_text
 
 
 def writers() -> dict[str, Callable[[Timeline], str]]:
     """Format name -> function(Timeline) -> text (the keys of timeline.EXTENSIONS)."""
-    return {"otio": otio_text, "fcp7": xmeml_text, "fcpxml": fcpxml_text, "edl": edl_text}
+    return {"otio": otio_text, "fcp7": xmeml_text, "fcpxml": fcpxml_text, "edl": edl_text,
+            "mlt": mlt_text}
 
 
 def render_timelines(tl: Timeline, formats: Sequence[str]) -> dict[str, str]:
