@@ -19,14 +19,16 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-
 import quality  # noqa: E402
+
 from ffmpeg_scripts import encode, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
-from vae_transition import clipframes, tensors, transport  # noqa: E402
+from vae_transition import tensors  # noqa: E402
+from vae_transition.join import clipframes  # noqa: E402
 from vae_transition.metrics import score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
-from vae_transition.morph import MorphConfig, encode_pair, vae_morph  # noqa: E402
+from vae_transition.morph import transport  # noqa: E402
+from vae_transition.morph.vae import MorphConfig, encode_pair, vae_morph  # noqa: E402
 
 COMBOS = (("vae", "vae"), ("vae", "resize"), ("resize", "vae"), ("resize", "resize"))
 

@@ -34,8 +34,8 @@ def frames(n: int, h: int = 768, w: int = 1280, seed: int = 0) -> list[np.ndarra
 def main() -> int:
     import torch
 
+    from vae_transition.morph.transition import TransitionSpec, make_overlap, make_transition
     from vae_transition.tensors import pick_device
-    from vae_transition.transition import TransitionSpec, make_overlap, make_transition
     from vae_transition.weights import load_model
 
     device = pick_device()

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import cv2
 
-from vae_transition.train import preview
+from vae_transition.train.loop import preview
 from vae_transition.weights import load_model
 
 out = Path(sys.argv[1])

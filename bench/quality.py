@@ -30,13 +30,13 @@ import numpy as np  # noqa: E402
 from ffmpeg_scripts import frames, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
-from vae_transition import preview  # noqa: E402
-from vae_transition.dataset import PLASMA  # noqa: E402
-from vae_transition.demo import FPS, pan_clip_args  # noqa: E402
+from vae_transition.join.demo import FPS, pan_clip_args  # noqa: E402
+from vae_transition.join import previews as preview  # noqa: E402
+from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
 from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
-from vae_transition.pipeline import JoinRequest, join  # noqa: E402
-from vae_transition.transition import TransitionSpec  # noqa: E402
+from vae_transition.morph.transition import TransitionSpec  # noqa: E402
+from vae_transition.train.dataset import PLASMA  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None, help="weights (default: the shipped model)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    from vae_transition.adapt import CACHE_ENV
+    from vae_transition.train.adapt import CACHE_ENV
     from vae_transition.weights import load_model
 
     # a fresh adaptation cache: the times measured are real fine-tuning, not cache hits

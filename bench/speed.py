@@ -177,7 +177,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args(argv)
-    from vae_transition.adapt import CACHE_ENV
+    from vae_transition.train.adapt import CACHE_ENV
 
     ff = find_ffmpeg()
     with tempfile.TemporaryDirectory() as folder:

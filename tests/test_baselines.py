@@ -4,8 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vae_transition.baselines import _resize_flow, bidirectional_flow, crossfade, flow_morph
 from vae_transition.metrics import score_transition
+from vae_transition.morph.baselines import _resize_flow, bidirectional_flow, crossfade, flow_morph
 
 
 def texture(h: int, w: int, sigma: float = 2.0, seed: int = 0) -> np.ndarray:

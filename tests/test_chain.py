@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from conftest import make_clip
 from ffmpeg_scripts import probe
 from vae_transition.cli import cli
-from vae_transition.cliplist import ClipListError, parse_clip_list
-from vae_transition.pipeline import JoinRequest, join
-from vae_transition.transition import TransitionSpec
+from vae_transition.join.cliplist import ClipListError, parse_clip_list
+from vae_transition.join.pipeline import JoinRequest, join
+from vae_transition.morph.transition import TransitionSpec
 
 XFADE = TransitionSpec(frames=4, method="crossfade")
 

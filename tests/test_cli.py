@@ -139,7 +139,8 @@ def _write(path, data):
 
 def test_cli_defaults_repeat_the_library_ones():
     """cli_common repeats a few constants so --help needs no numpy: they must not drift."""
-    from vae_transition import cli_common, interpolate, transition
+    from vae_transition.cli import common as cli_common
+    from vae_transition.morph import interpolate, transition
 
     assert cli_common.METHODS == transition.METHODS
     assert cli_common.PATHS == interpolate.PATHS

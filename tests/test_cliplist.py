@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 
-from vae_transition import cliplist
-from vae_transition.cliplist import ClipListError, parse_clip_list, read_clip_list
+from vae_transition.join import cliplist
+from vae_transition.join.cliplist import ClipListError, parse_clip_list, read_clip_list
 from vae_transition.timing import ClipPoints, Time, parse_duration, parse_time
 
 # the module docstring's example, so the documented syntax is the tested one

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from vae_transition.compose import (Carrier, Composer, detail_energy, detail_weights, grain_share,
-                                   richer_lead, stillness, unsqueezed)
+from vae_transition.morph.compose import (Carrier, Composer, detail_energy, detail_weights,
+                                          grain_share, richer_lead, stillness, unsqueezed)
 
 
 def noise(h: int, w: int, seed: int = 0) -> np.ndarray:

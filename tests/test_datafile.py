@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 from test_model import synthetic_images, tiny_train_config
 
-from vae_transition import datafile
-from vae_transition.dataset import CropSampler, Image
+from vae_transition.train import datafile
+from vae_transition.train.dataset import CropSampler, Image
 
 
 def ragged_images():
@@ -39,7 +39,7 @@ def test_a_damaged_file_is_refused_with_its_name(tmp_path):
 
 
 def test_device_sampler_draws_what_the_numpy_sampler_draws():
-    from vae_transition.device_sampler import DeviceCropSampler
+    from vae_transition.train.device_sampler import DeviceCropSampler
 
     imgs = synthetic_images(3, 64)
     a, b = DeviceCropSampler(imgs, 32, "cpu", seed=3).batch(6), CropSampler(imgs, 32, seed=3).batch(6)
@@ -48,7 +48,7 @@ def test_device_sampler_draws_what_the_numpy_sampler_draws():
 
 
 def test_the_time_budget_stops_training_and_ends_the_cosine():
-    from vae_transition.train import lr_at, train
+    from vae_transition.train.loop import lr_at, train
 
     cfg = tiny_train_config(100000, max_minutes=0.05, sampler="device")
     _, history = train(cfg, synthetic_images(), log=lambda line: None)

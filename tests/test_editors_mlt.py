@@ -13,8 +13,8 @@ import pytest
 from editors_media import (assert_same_frames, frames_of, need, pcm_of, run_cli, tone_levels,
                            vivid_clip)
 from test_timeline import fake_clip, fake_segment
-from vae_transition.timeline import Media, Segment, TimelineError, build_timeline
-from vae_transition.timeline_mlt import Sound, fade_levels, mlt_text, sounds
+from vae_transition.timeline.model import Media, Segment, TimelineError, build_timeline
+from vae_transition.timeline.mlt import Sound, fade_levels, mlt_text, sounds
 
 # --- the project, in memory -----------------------------------------------------------------
 

@@ -18,19 +18,21 @@ from conftest import decoded_frame_count, make_clip
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.probe import input_url
 from ffmpeg_scripts.process import run_capture
-from vae_transition import export as ex
 from vae_transition.cli import cli
-from vae_transition.cli_export import FORMAT_NAMES, TIMELINE_NAMES, export
-from vae_transition.timeline import EXTENSIONS
-from vae_transition.transition import TransitionSpec, make_transition
+from vae_transition.cli.export import FORMAT_NAMES, TIMELINE_NAMES, export
+from vae_transition.export import formats as fmts
+from vae_transition.export import write as exw
+from vae_transition.join.export import export_segment
+from vae_transition.morph.transition import TransitionSpec, make_transition
+from vae_transition.timeline.model import EXTENSIONS
 
 if "export" not in cli.commands:  # until cli.py registers it
     cli.add_command(export)
 
 N, K = 3, 1  # transition frames, handles
 FAST = ["--method", "crossfade", "--frames", str(N)]
-MOVIES = [f for f in FORMAT_NAMES if not ex.FORMATS[f].sequence]
-SEQUENCES = [f for f in FORMAT_NAMES if ex.FORMATS[f].sequence]
+MOVIES = [f for f in FORMAT_NAMES if not fmts.FORMATS[f].sequence]
+SEQUENCES = [f for f in FORMAT_NAMES if fmts.FORMATS[f].sequence]
 # What ffmpeg prints for each movie format: codec (profile) (fourcc), pix_fmt as decoded.
 EXPECTED = {
     "prores": ("prores (HQ) (apch", "yuv422p10le"),
@@ -96,7 +98,7 @@ def check_movie(ff, path, fmt, size, fps, start_tc="00:00:00:00", colour="(tv, b
 
 @pytest.mark.parametrize("fmt", MOVIES)
 def test_runway_pair_every_movie_format(ff, tmp_path, runway, fmt):
-    out = tmp_path / f"seg{ex.FORMATS[fmt].extensions[-1]}"  # dnxhr: .mxf
+    out = tmp_path / f"seg{fmts.FORMATS[fmt].extensions[-1]}"  # dnxhr: .mxf
     r = invoke(*runway, "-o", out, "--format", fmt, "--handles", K, *FAST)
     assert r.exit_code == 0, r.output
     check_movie(ff, out, fmt, (1280, 768), Fraction(24))
@@ -104,7 +106,7 @@ def test_runway_pair_every_movie_format(ff, tmp_path, runway, fmt):
 
 @pytest.mark.parametrize("fmt", MOVIES)
 def test_ntsc_pair_keeps_exact_rate_and_timecode(ff, tmp_path, ntsc, fmt):
-    out = tmp_path / f"seg{ex.FORMATS[fmt].extensions[0]}"  # dnxhr: .mov
+    out = tmp_path / f"seg{fmts.FORMATS[fmt].extensions[0]}"  # dnxhr: .mov
     r = invoke(*ntsc, "-o", out, "--format", fmt, "--handles", K, "--timecode", "01:00:00:00",
                "--timeline", ",".join(EXTENSIONS), *FAST)
     assert r.exit_code == 0, r.output
@@ -140,7 +142,7 @@ def test_image_sequences_count_names_and_depth(ff, tmp_path, request, pair, fmt)
     r = invoke(a, b, "-o", out, "--format", fmt, "--handles", K, "--timecode", "00:00:10:00",
                "--timeline", "otio,edl", *FAST)
     assert r.exit_code == 0, r.output
-    ext = ex.FORMATS[fmt].extensions[0]
+    ext = fmts.FORMATS[fmt].extensions[0]
     first = 10 * 24  # numbered from the start timecode (24 per timecode second for 23.976 too)
     names = sorted(os.listdir(out))
     assert names == [f"my morph.{first + i:06d}{ext}" for i in range(N + 2 * K)]
@@ -193,27 +195,27 @@ def test_prores_segment_matches_png_frames(ff, tmp_path, small):
 
 
 def test_export_args_are_built_without_running_ffmpeg(ff):
-    args = ex.export_args(ff, "prores", 1280, 768, Fraction(24000, 1001), "/o/a b.mov",
+    args = fmts.export_args(ff, "prores", 1280, 768, Fraction(24000, 1001), "/o/a b.mov",
                           color="bt709", timecode="01:00:00:00", reel="R1")
     assert args[args.index("-framerate") + 1] == "24000/1001"
     assert args[args.index("-profile:v") + 1] == "hq" and "apl0" in args
     assert args[args.index("-timecode") + 1] == "01:00:00:00"
     assert "reel_name=R1" in args and args[-1] == "file:/o/a b.mov"
-    mxf = ex.export_args(ff, "dnxhr", 1280, 768, Fraction(24), "/o/a.mxf", reel="R1")
+    mxf = fmts.export_args(ff, "dnxhr", 1280, 768, Fraction(24), "/o/a.mxf", reel="R1")
     assert mxf[mxf.index("-f", mxf.index("-an")) + 1] == "mxf" and "reel_name=R1" in mxf
-    seq = ex.export_args(ff, "exr", 64, 48, Fraction(24), "/o/x/x.%06d.exr", start_number=7)
+    seq = fmts.export_args(ff, "exr", 64, 48, Fraction(24), "/o/x/x.%06d.exr", start_number=7)
     assert seq[seq.index("-start_number") + 1] == "7" and "half" in seq
 
 
 def test_colour_follows_clip_a():
     """Untagged A: its own YUV values and no tags; BT.709 A: BT.709 matrix and tags."""
-    assert ex.color_tags(None) == ("bt470bg", "")
-    matrix, tags = ex.color_tags("bt709")
+    assert fmts.color_tags(None) == ("bt470bg", "")
+    matrix, tags = fmts.color_tags("bt709")
     assert matrix == "bt709" and all(f"{k}=bt709" in tags for k in ("primaries", "trc", "space"))
 
 
 def test_format_names_match_the_library():
-    assert FORMAT_NAMES == tuple(ex.FORMATS)
+    assert FORMAT_NAMES == tuple(fmts.FORMATS)
     assert TIMELINE_NAMES == tuple(EXTENSIONS)
 
 
@@ -277,7 +279,7 @@ def test_nothing_partial_is_left_when_interrupted(ff, tmp_path, small, fmt, name
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        ex.export_frames(ff, frames_then_ctrl_c(), ex.ExportSpec(fmt), str(tmp_path / name),
+        exw.export_frames(ff, frames_then_ctrl_c(), fmts.ExportSpec(fmt), str(tmp_path / name),
                          a, 3)
     assert os.listdir(tmp_path) == []
 
@@ -302,9 +304,9 @@ def test_vae_method_through_the_library(ff, tmp_path, small):
     torch.manual_seed(0)
     model = VAE(VAEConfig(base_channels=8, latent_channels=4)).eval()
     a, b = probe.probe(ff, small[0]), probe.probe(ff, small[1])
-    spec = ex.ExportSpec("prores", handles=K, reel="R 1", timecode="00:00:01:00")
-    out = ex.check_output(str(tmp_path / "v.mov"), spec, small)
-    res = ex.export_segment(ff, a, b, TransitionSpec(frames=N, long_side=64, adapt_steps=2),
+    spec = fmts.ExportSpec("prores", handles=K, reel="R 1", timecode="00:00:01:00")
+    out = fmts.check_output(str(tmp_path / "v.mov"), spec, small)
+    res = export_segment(ff, a, b, TransitionSpec(frames=N, long_side=64, adapt_steps=2),
                             spec, out, model)
     assert (res.frames, res.transition_frames, res.start_frame, res.reel) == (N + 2 * K, N, 24,
                                                                               "R 1")

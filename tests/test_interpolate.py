@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae_transition.interpolate import (blend_weights, interior_times, local_weights, mix_rows,
-                                        schedule, slerp_rows)
+from vae_transition.morph.interpolate import (blend_weights, interior_times, local_weights,
+                                              mix_rows, schedule, slerp_rows)
 
 
 def test_interior_times_exclude_endpoints():

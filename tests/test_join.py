@@ -8,10 +8,10 @@ import pytest
 from conftest import make_clip
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.process import run
+from vae_transition.join.pipeline import JoinError, JoinRequest, join
 from vae_transition.metrics import step_sizes
 from vae_transition.model import VAE, VAEConfig
-from vae_transition.pipeline import JoinError, JoinRequest, join
-from vae_transition.transition import TransitionSpec
+from vae_transition.morph.transition import TransitionSpec
 
 N = 6
 SPEC = TransitionSpec(frames=N, long_side=64, adapt_steps=2)

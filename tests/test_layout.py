@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 
 from ffmpeg_scripts.keyframes import Keyframe, cut_points
-from vae_transition.layout import LayoutError, Part, lay_out, parts, reencoded_frames
+from vae_transition.join.plan import LayoutError, Part, lay_out, parts, reencoded_frames
 
 
 def keys(*indices, fps=24):

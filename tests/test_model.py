@@ -141,7 +141,7 @@ def test_shipped_weights_path_points_at_models_folder():
 
 def synthetic_images(n: int = 4, size: int = 64):
     """Smooth colour gradients: easy to learn, no files or ffmpeg needed."""
-    from vae_transition.dataset import Image
+    from vae_transition.train.dataset import Image
 
     rng = np.random.default_rng(0)
     yy, xx = np.mgrid[0:size, 0:size] / size
@@ -154,7 +154,7 @@ def synthetic_images(n: int = 4, size: int = 64):
 
 
 def tiny_train_config(steps: int, **kw):
-    from vae_transition.train import TrainConfig
+    from vae_transition.train.loop import TrainConfig
 
     # one level (x2) of 8 channels: learns within a few dozen steps
     model = VAEConfig(base_channels=8, channel_mult=(1,), latent_channels=4)
@@ -163,7 +163,7 @@ def tiny_train_config(steps: int, **kw):
 
 
 def test_a_few_train_steps_decrease_the_loss():
-    from vae_transition.train import train
+    from vae_transition.train.loop import train
 
     _, history = train(tiny_train_config(60), synthetic_images(), log=lambda line: None)
     first, last = history[0], history[-1]
@@ -172,7 +172,7 @@ def test_a_few_train_steps_decrease_the_loss():
 
 
 def test_training_is_deterministic_with_the_seed():
-    from vae_transition.train import train
+    from vae_transition.train.loop import train
 
     runs = [train(tiny_train_config(3), synthetic_images(), log=lambda line: None) for _ in range(2)]
     (m1, h1), (m2, h2) = runs
@@ -182,7 +182,7 @@ def test_training_is_deterministic_with_the_seed():
 
 
 def test_lavfi_command_states_format_and_size():
-    from vae_transition.dataset import lavfi_command
+    from vae_transition.train.dataset import lavfi_command
 
     argv = lavfi_command("testsrc2=size={w}x{h}:rate=1", (96, 64), 3, exe="ffmpeg")
     assert argv[argv.index("-i") + 1] == "testsrc2=size=96x64:rate=1"
@@ -195,8 +195,8 @@ def test_shipped_weights_reconstruct_a_held_out_photo():
     if not shipped_weights_path().is_file():
         pytest.skip(f"no shipped weights at {shipped_weights_path()}")
     pytest.importorskip("skimage", reason="held-out photos come from scikit-image")
-    from vae_transition.dataset import held_out_images
-    from vae_transition.train import psnr
+    from vae_transition.train.dataset import held_out_images
+    from vae_transition.train.loop import psnr
 
     model = load_model()
     img = held_out_images(256, model.cfg.downsample)[0]  # chelsea the cat, 256x168

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from vae_transition import tensors
 from vae_transition.metrics import score_transition
 from vae_transition.model import VAE, VAEConfig
-from vae_transition.morph import MorphConfig, vae_morph
+from vae_transition.morph.vae import MorphConfig, vae_morph
 from vae_transition.weights import shipped_weights_path
 
 
@@ -93,7 +93,7 @@ def test_overlap_travels_at_steady_speed_whatever_the_ease():
     from dataclasses import replace
 
     from vae_transition.model import ResizeAutoencoder
-    from vae_transition.morph import vae_morph_overlap
+    from vae_transition.morph.vae import vae_morph_overlap
 
     a, b = photos((96, 64))
     frames_a = [np.roll(a, k, axis=1) for k in range(5)]
@@ -114,7 +114,7 @@ def test_in_order_keeps_order_bounds_frames_in_flight_and_raises():
     import threading
     import time
 
-    from vae_transition.morph import in_order
+    from vae_transition.morph.vae import in_order
 
     started, lock = [], threading.Lock()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import torch
-
 from test_model import synthetic_images, tiny_train_config
-from vae_transition.critic import Critic, mixes
-from vae_transition.latent_warp import Field, WarpConfig, random_field, warp
+
+from vae_transition.train.critic import Critic, mixes
+from vae_transition.train.latent_warp import Field, WarpConfig, random_field, warp
 
 STILL = WarpConfig(shift=0.0, scale=0.0, rotate=0.0, wobble=0.0)
 
@@ -53,7 +53,7 @@ def test_mixes_are_between_two_latents_with_alpha_up_to_a_half():
 
 
 def test_training_with_both_objectives_learns_and_logs_them():
-    from vae_transition.train import train
+    from vae_transition.train.loop import train
 
     cfg = tiny_train_config(30, warp_weight=1.0, acai_weight=0.5)
     _, history = train(cfg, synthetic_images(), log=lambda line: None)
@@ -66,10 +66,10 @@ def test_train_command_fine_tunes_and_keeps_the_history(tmp_path):
     import json
 
     from click.testing import CliRunner
+    from test_model import tiny_model
 
     from vae_transition.cli import cli
     from vae_transition.weights import load_model, save_model
-    from test_model import tiny_model
 
     start = tmp_path / "start.safetensors"
     save_model(tiny_model(), start, training={"steps": 7, "note": "the first run"})

@@ -10,13 +10,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from test_faults import (FAST, TOTAL, invoke, joined, one_line_error, sandbox_fixture,  # noqa: F401
+                         tiny_model_fixture)
 
 from conftest import decoded_frame_count, make_clip
-from test_faults import (FAST, TOTAL, invoke, joined, one_line_error,  # noqa: F401
-                         sandbox_fixture, tiny_model_fixture)
 from vae_transition import outputs
-from vae_transition.pipeline import JoinRequest, join
-from vae_transition.transition import TransitionSpec
+from vae_transition.join.pipeline import JoinRequest, join
+from vae_transition.morph.transition import TransitionSpec
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from test_faults import FAST, invoke, joined, sandbox_fixture  # noqa: F401
 
 from conftest import decoded_frame_count, make_clip
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.process import run, run_capture
-from test_faults import FAST, invoke, joined, sandbox_fixture  # noqa: F401
-from vae_transition.clipframes import read_range, shown_count
-from vae_transition.pipeline import JoinRequest, target_format
+from vae_transition.join.clipframes import read_range, shown_count
+from vae_transition.join.pipeline import JoinRequest, target_format
 
 
 def _rotated(ff, src, dest, degrees: int):

@@ -15,15 +15,18 @@ import pytest
 from conftest import make_clip
 from ffmpeg_scripts import probe
 from ffmpeg_scripts.probe import AudioInfo, ClipInfo
-from vae_transition import export as ex
-from vae_transition import sides
-from vae_transition.timeline import (Segment, Timeline, TimelineError,
-                                     build_timeline, edl_reels, parse_formats)
+from vae_transition.export import formats as fmts
+from vae_transition.export import write as exw
+from vae_transition.join import sides
+from vae_transition.join.export import export_segment
+from vae_transition.morph.transition import TransitionSpec
+from vae_transition.timeline.edl import edl_text
+from vae_transition.timeline.fcp7 import xmeml_text
+from vae_transition.timeline.fcpxml import fcpx_time, fcpxml_text
+from vae_transition.timeline.model import (Segment, Timeline, TimelineError,
+                                           build_timeline, edl_reels, parse_formats)
+from vae_transition.timeline.write import write_timelines
 from vae_transition.timing import format_timecode, parse_timecode
-from vae_transition.timeline_otio import edl_text
-from vae_transition.timeline_write import write_timelines
-from vae_transition.timeline_xml import fcpx_time, fcpxml_text, xmeml_text
-from vae_transition.transition import TransitionSpec
 
 otio = pytest.importorskip("opentimelineio")
 NTSC = Fraction(24000, 1001)
@@ -221,11 +224,11 @@ def test_exported_segment_timelines_read_back(ff, tmp_path, fps, size, start):
     a = make_clip(tmp_path / "Shot é 1.mp4", size=size, fps=fps, frames=4, audio=True)
     b = make_clip(tmp_path / "shot 2.mp4", size=size, fps=fps, frames=3, source="mandelbrot")
     infos = [probe.probe(ff, a), probe.probe(ff, b)]
-    spec = ex.ExportSpec("prores", handles=2, timecode=start)
-    out = ex.check_output(str(tmp_path / "the morph.mov"), spec, [a, b])
-    seg = ex.export_segment(ff, *infos, TransitionSpec(frames=3, method="crossfade"), spec, out)
-    tl = build_timeline("edit", infos, [ex.timeline_segment(seg)],
-                        [ex.clip_timecode(ff, i) for i in infos])
+    spec = fmts.ExportSpec("prores", handles=2, timecode=start)
+    out = fmts.check_output(str(tmp_path / "the morph.mov"), spec, [a, b])
+    seg = export_segment(ff, *infos, TransitionSpec(frames=3, method="crossfade"), spec, out)
+    tl = build_timeline("edit", infos, [exw.timeline_segment(seg)],
+                        [exw.clip_timecode(ff, i) for i in infos])
     written = write_timelines(tl, list(OTIO_READ), str(tmp_path / "the morph"))
     assert [Path(p).suffix for p in written] == [".otio", ".xml", ".fcpxml", ".edl"]
     s = parse_timecode(start, infos[0].fps)
@@ -246,7 +249,7 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
     """join --timeline: NAME.t01.mov (ProRes) beside the joined file, timelines referencing it."""
     from ffmpeg_scripts.encode import encode_lossless
     from ffmpeg_scripts.frames import first_frames, last_frames
-    from vae_transition.transition import make_transition
+    from vae_transition.morph.transition import make_transition
 
     clips = [make_clip(tmp_path / f"c{i}.mp4", size=(64, 48), frames=5, source=s)
              for i, s in enumerate(("testsrc2", "mandelbrot", "testsrc2"))]
@@ -266,7 +269,7 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
         check_read_back(path, fmt, [clips[0], Path(written[0]), clips[1], Path(written[1]),
                                     clips[2]], [(0, 5), (0, 4), (0, 5), (0, 4), (0, 5)],
                         Fraction(24))
-    with pytest.raises(ex.ExportError, match="joined.t01.mov: already exists"):
+    with pytest.raises(fmts.ExportError, match="joined.t01.mov: already exists"):
         sides.check_join_exports(out, 2, ["otio"], overwrite=False)
 
 

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 from conftest import make_clip
 from ffmpeg_scripts import frames, probe
 from vae_transition.cli import cli
+from vae_transition.join.pipeline import JoinRequest, join
 from vae_transition.model import VAE, VAEConfig
-from vae_transition.pipeline import JoinRequest, join
-from vae_transition.transition import TransitionSpec
+from vae_transition.morph.transition import TransitionSpec
 
 SIZE = (96, 64)
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from vae_transition.model import ResizeAutoencoder
-from vae_transition.morph import MorphConfig, vae_morph
-from vae_transition.transport import (TransportConfig, build, grid_positions, match_cells, richness,
-                                      splat)
+from vae_transition.morph.transport import (TransportConfig, build, grid_positions, match_cells,
+                                            richness, splat)
+from vae_transition.morph.vae import MorphConfig, vae_morph
 
 
 def test_particles_on_the_grid_splat_back_exactly():

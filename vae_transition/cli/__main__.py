@@ -1,0 +1,3 @@
+from vae_transition.cli.app import main
+
+main()

@@ -1,0 +1,64 @@
+"""The `vae-transition` command group: one module a command (join, export, score, demo, train;
+info here), all thin over the library.
+
+Heavy imports (torch, cv2, the pipeline) happen inside the commands so `--help` is instant. The
+library raises; only the CLI (user_errors in common.py) turns exceptions into a one-line message
+and an exit code.
+"""
+
+from __future__ import annotations
+
+import click
+
+from vae_transition import __version__
+from vae_transition.cli.common import catch_signals, exit_interrupted, ffmpeg_option, user_errors
+from vae_transition.cli.demo import demo
+from vae_transition.cli.export import export
+from vae_transition.cli.join import join
+from vae_transition.cli.score import score
+from vae_transition.cli.train import train
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vae-transition")
+def cli():
+    """Join video clips with a VAE morph instead of a cut or a crossfade."""
+
+
+def main():
+    """Console entry point: Ctrl-C, SIGTERM or SIGHUP anywhere (even while importing torch)
+    cleans up and exits 128 + the signal (130, 143, 129), quietly."""
+    catch_signals()
+    try:
+        cli()
+    except KeyboardInterrupt as exc:
+        exit_interrupted(exc)
+
+
+@cli.command()
+@ffmpeg_option
+@user_errors
+def info(ffmpeg_path):
+    """Say which ffmpeg, device and model would be used."""
+    from ffmpeg_scripts.locate import find_ffmpeg
+
+    ff = find_ffmpeg(ffmpeg_path)
+    click.echo(f"vae-transition {__version__}")
+    click.echo(f"ffmpeg: {ff.path} ({ff.source}, version {ff.version})")
+    import torch
+
+    from vae_transition.tensors import pick_device
+    from vae_transition.weights import load_model, shipped_weights_path
+
+    click.echo(f"torch: {torch.__version__}, device: {pick_device()}")
+    model = load_model()
+    params = sum(p.numel() for p in model.parameters())
+    click.echo(f"model: {shipped_weights_path()} ({params / 1e6:.2f} M parameters, "
+               f"downsample x{model.cfg.downsample}, {model.cfg.latent_channels} latent channels)")
+
+
+for _command in (join, export, score, demo, train):
+    cli.add_command(_command)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Writing a transition segment in an editor's format: frames in, a movie file or an image
+sequence out, with handles, a reel name and a start timecode.
+
+Output appears whole or not at all: a movie is written under a hidden temporary name, a sequence
+into a hidden temporary folder, and renamed when ffmpeg has finished.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import chain, repeat
+
+import numpy as np
+
+from ffmpeg_scripts.encode import write_frames
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import ClipInfo, input_url
+from ffmpeg_scripts.process import run_capture
+from vae_transition import outputs
+from vae_transition.export.formats import (FORMATS, ExportError, ExportSpec, check_size,
+                                           export_args, sequence_name)
+from vae_transition.timeline.model import Segment
+from vae_transition.timing import parse_timecode
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: str                       # absolute: the movie file, or the sequence's folder
+    format: str
+    frames: int                     # frames written: transition_frames + 2 * handles
+    transition_frames: int
+    handles: int
+    fps: Fraction
+    width: int
+    height: int
+    reel: str
+    start_frame: int                # the start timecode as frames
+    sequence: tuple[str, int] | None = None  # ("NAME.%06d.png", first number) for sequences
+    ranges: tuple[tuple[int, int], ...] = ()  # A's and B's frames shown beside it (timelines)
+
+
+
+def with_handles(frames: Iterable[np.ndarray], a_last: np.ndarray, b_first: np.ndarray,
+                 handles: int) -> Iterator[np.ndarray]:
+    """K held copies of A's last frame, the transition, K held copies of B's first frame."""
+    return chain(repeat(a_last, handles), frames, repeat(b_first, handles))
+
+
+def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSpec, out: str,
+                  clip: ClipInfo, transition_frames: int) -> ExportResult:
+    """Encode frames (transition_frames + 2 * spec.handles of them, at clip's size, rate and
+    colour) to `out` in spec.format. `out` must have passed check_output."""
+    fmt = FORMATS[spec.format]
+    out_abs = os.path.abspath(out)
+    check_size(fmt, clip.width, clip.height)
+    start = parse_timecode(spec.timecode, clip.fps)
+    reel = spec.reel or os.path.splitext(os.path.basename(out_abs))[0]
+    tmp = outputs.tmp_name(out_abs)
+    target, sequence = tmp, None
+    if fmt.sequence:
+        sequence = (sequence_name(out_abs, fmt), start)
+        target = os.path.join(tmp, sequence[0].replace("%06d", "\0")).replace(
+            "%", "%%").replace("\0", "%06d")
+    args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target, color=clip.color,
+                       timecode=spec.timecode, reel=reel, start_number=start)
+    expected = transition_frames + 2 * spec.handles
+    made = outputs.make_parents(out_abs) if fmt.sequence else []
+    try:
+        if fmt.sequence:
+            os.mkdir(tmp)
+        n = write_frames(args, frames, (clip.width, clip.height))
+        if n != expected:
+            raise ExportError(f"the segment has {n} frames, expected {expected}")
+        outputs.publish(tmp, out_abs, spec.overwrite)
+    except BaseException:
+        outputs.remove_empty(made)  # only the folders this export made
+        raise
+    finally:
+        outputs.remove_quietly(tmp)
+    return ExportResult(out_abs, fmt.name, expected, transition_frames, spec.handles, clip.fps,
+                        clip.width, clip.height, reel, start, sequence)
+
+
+
+# --- the clips' own timecode ----------------------------------------------------------------
+
+def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
+    """Open the file and copy one packet to nowhere: stderr shows its header and metadata."""
+    return [*ff.base("info"), "-i", input_url(path), "-map", "0:V:0", "-c", "copy",
+            "-frames:v", "1", "-f", "null", "-"]
+
+
+def parse_clip_timecode(stderr: str) -> str | None:
+    """The first "timecode : 01:00:00:00" in an input header (tmcd track, MXF, QuickTime)."""
+    header = stderr.split("Output #0", 1)[0]
+    m = re.search(r"^\s*timecode\s*:\s*(\d\d:\d\d:\d\d[:;.]\d\d)\s*$", header, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def clip_timecode(ff: FFmpegBinary, info: ClipInfo) -> int:
+    """A clip's start timecode as frames (0 when it has none, like most generated clips)."""
+    _, stderr = run_capture(timecode_args(ff, info.path), what="ffmpeg (timecode)")
+    tc = parse_clip_timecode(stderr)
+    if tc is None:
+        return 0
+    try:
+        return parse_timecode(tc.replace(";", ":").replace(".", ":"), info.fps)
+    except ValueError:
+        return 0  # a timecode we cannot count: place the clip from 0 rather than fail
+
+
+def timeline_segment(result: ExportResult):
+    """An exported segment as a timeline places it (timeline.Segment)."""
+    return Segment(result.path, result.frames, result.transition_frames, result.handles,
+                   result.fps, result.width, result.height, result.start_frame, result.reel,
+                   result.sequence)
