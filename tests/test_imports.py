@@ -28,7 +28,7 @@ LAYERS = (
 # Third-party modules slow enough to import that a module may import them, or a module that
 # imports them at its top, inside a function instead (so `--help` stays instant).
 HEAVY = ("torch", "cv2", "scipy", "skimage", "sklearn", "opentimelineio", "safetensors",
-         "imageio_ffmpeg")
+         "imageio_ffmpeg", "bpy")  # bpy: only inside Blender (editors/blender_addon)
 
 
 def modules() -> dict[str, Path]:
