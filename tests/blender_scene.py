@@ -12,8 +12,10 @@ SPEC is a JSON file:
   save_as               save the .blend there first (else it stays unsaved)
   truncate              a file to cut short before the operator (a clip gone bad)
   undo                  undo after the operator (needs a window: run under Xvfb, without -b)
-  render, size          a folder: render the sequence there as PNG frames of `size` [w, h]
-                        (Standard view)
+  screenshot            a PNG path: show the sequencer (timeline and preview at the morph's
+                        middle) and take a screenshot of it (needs a window too)
+  size                  the scene's picture [w, h] (default [64, 48])
+  render                a folder: render the sequence there as PNG frames (Standard view)
 The result: {"before", "after", "undone"} states (strip -> [type, channel, start, end,
 source_in, file]), "error" (the operator's report, or null), "frame_end", "rendered".
 """
@@ -61,6 +63,7 @@ def add_clip(editor, name: str, clip: dict, at: int):
 
 def build(scene, spec: dict):
     scene.render.fps, scene.render.fps_base = 24, 1.0
+    scene.render.resolution_x, scene.render.resolution_y = spec.get("size", (64, 48))
     editor = scene.sequence_editor_create()
     a = add_clip(editor, "A", spec["clips"][0], 1)
     b = add_clip(editor, "B", spec["clips"][1], round(a.frame_final_end))
@@ -76,13 +79,12 @@ def build(scene, spec: dict):
         s.select = s.name in spec["select"]
 
 
-def render(scene, folder: str, size) -> int:
+def render(scene, folder: str) -> int:
     """The sequence as PNG frames, colours passed through (Standard, not Filmic/AgX)."""
     video = [s for s in strips(scene.sequence_editor) if s.type in ("MOVIE",) and not s.mute]
     first = min(round(s.frame_final_start) for s in video)
     last = max(round(s.frame_final_end) for s in video) - 1
     r = scene.render
-    r.resolution_x, r.resolution_y = size
     r.resolution_percentage = 100
     r.image_settings.file_format, r.image_settings.color_mode = "PNG", "RGB"
     r.use_sequencer = True
@@ -116,11 +118,36 @@ def run(spec: dict) -> dict:
     result["after"] = state(scene)
     result["frame_end"] = scene.frame_end
     if spec.get("render") and result["error"] is None:
-        result["rendered"] = render(scene, spec["render"], spec.get("size", (64, 48)))
+        result["rendered"] = render(scene, spec["render"])
     if spec.get("undo"):
         bpy.ops.ed.undo()
         result["undone"] = state(bpy.context.scene)
+    if spec.get("screenshot") and result["error"] is None:
+        result["shown"] = show_sequencer(scene)
     return result
+
+
+def show_sequencer(scene):
+    """The biggest area becomes the sequencer (timeline over preview), framed on all strips,
+    the playhead in the morph's middle. Returns (window, area) for the screenshot."""
+    window = bpy.context.window_manager.windows[0]
+    area = max(window.screen.areas, key=lambda a: a.width * a.height)
+    area.type = "SEQUENCE_EDITOR"
+    space = area.spaces.active
+    space.view_type = "SEQUENCER_PREVIEW"
+    space.timeline_overlay.show_strip_source = False  # no temporary folders in the picture
+    morph = strips(scene.sequence_editor)["VAE morph"]
+    scene.frame_current = round(morph.frame_final_start + morph.frame_final_duration / 2)
+    return window, area
+
+
+def frame_views(window, area) -> None:
+    """Fit the timeline to the strips and the preview to its region (once they are drawn)."""
+    for region in area.regions:
+        if region.type in ("WINDOW", "PREVIEW"):
+            with bpy.context.temp_override(window=window, area=area, region=region):
+                bpy.ops.sequencer.view_all() if region.type == "WINDOW" else \
+                    bpy.ops.sequencer.view_all_preview()
 
 
 def main():
@@ -129,15 +156,30 @@ def main():
         result = run(spec)
     except Exception:
         result = {"crash": traceback.format_exc()}
+    shown = result.pop("shown", None)
     with open(spec["result"], "w") as f:
         json.dump(result, f, indent=1)
+    return spec, shown
 
 
 if bpy.app.background:
     main()
-else:  # with a window: run once the UI is up (undo needs it), then quit
+else:  # with a window: run once the UI is up (undo needs it), draw, screenshot, then quit
     def _later():
-        main()
-        bpy.ops.wm.quit_blender()
+        spec, shown = main()
+        if shown is None:
+            bpy.ops.wm.quit_blender()
+            return None
+
+        def _shoot():
+            window, area = shown
+            with bpy.context.temp_override(window=window, area=area):
+                bpy.ops.screen.screenshot_area(filepath=spec["screenshot"])
+            bpy.ops.wm.quit_blender()
+
+        frame_views(*shown)
+        bpy.app.timers.register(lambda: frame_views(*shown), first_interval=1.0)
+        bpy.app.timers.register(_shoot, first_interval=2.0)
+        return None
 
     bpy.app.timers.register(_later, first_interval=0.5)

@@ -91,13 +91,14 @@ def run_cli(*args: str) -> str:
     return result.output
 
 
-def need(binary: str) -> str:
+def need(binary: str, package: str = "") -> str:
     """The path of an editor's binary, or skip the test saying what to install."""
     from shutil import which
 
     path = which(binary)
     if path is None:
-        pytest.skip(f"{binary} is not installed (apt-get install {binary}; .ci/run does)")
+        pytest.skip(f"{binary} is not installed (apt-get install {package or binary}; .ci/run "
+                    f"does)")
     return path
 
 

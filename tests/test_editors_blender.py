@@ -50,7 +50,7 @@ def run_blender(tmp_path: Path, spec: dict, window: bool = False) -> dict:
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
     cmd = [blender, "--factory-startup", "--python", str(SCENE), "--", str(tmp_path / "spec.json")]
     if window:
-        cmd = [need("xvfb-run"), "-a", "-s", "-screen 0 1280x800x24", *cmd]
+        cmd = [need("xvfb-run", "xvfb xauth"), "-a", "-s", "-screen 0 1280x800x24", *cmd]
     else:
         cmd.insert(1, "-b")
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240,
@@ -136,7 +136,7 @@ def test_errors_are_one_line_reports_that_change_nothing(tmp_path, addon, clips,
 
 
 def test_one_undo_step_reverts_the_operator(tmp_path, addon, clips):
-    need("xvfb-run")
+    need("xvfb-run", "xvfb xauth")
     spec = scene_spec(addon, clips, {"frames": N, "method": "crossfade"}, extras=True,
                       undo=True)
     result = run_blender(tmp_path, spec, window=True)

@@ -35,6 +35,14 @@ def test_pick_pair_wants_two_touching_movie_strips_on_one_channel():
             pick_pair(strips)
 
 
+def test_a_movies_sound_starts_with_it_and_may_end_a_frame_apart():
+    from vae_transition.editors.blender_addon.cut import belongs
+
+    assert belongs(sound("B.sound", 26, 51, path="/m/b.mp4"), B)  # audio a little longer
+    assert not belongs(sound("B.sound", 27, 50, path="/m/b.mp4"), B)
+    assert not belongs(sound("Music", 26, 50, path="/m/music.wav"), B)
+
+
 def test_insert_moves_everything_from_the_cut_later_last_first():
     strips = [A, B, sound("A.sound", 1, 26), sound("B.sound", 26, 50, path="/m/b.mp4"),
               Strip("Music", "SOUND", 5, 20, 70), Strip("Title", "COLOR", 6, 30, 40),
@@ -47,10 +55,10 @@ def test_insert_moves_everything_from_the_cut_later_last_first():
 
 def test_overlap_trims_b_and_its_sound_and_moves_the_rest_earlier_first_first():
     strips = [A, B, sound("A.sound", 1, 26), sound("B.sound", 26, 50, path="/m/b.mp4"),
-              sound("Other", 26, 40, channel=7, path="/m/b.mp4"),
+              sound("Other", 26, 40, channel=7, path="/m/music.wav"),
               Strip("Title", "COLOR", 3, 30, 40)]
     edit = plan_edit(strips, A, B, 6, overlap=True)
-    assert edit.trims == (("B", 6), ("B.sound", 6))  # "Other" is not B's own sound
+    assert edit.trims == (("B", 6), ("B.sound", 6))  # "Other" plays another file
     assert edit.moves == (("B", -6), ("B.sound", -6), ("Other", -6), ("Title", -6))
     # channel 3 holds Title at 24..34 after the move, over the morph's 20..26: one more up
     assert (edit.morph_channel, edit.morph_start) == (4, 20)

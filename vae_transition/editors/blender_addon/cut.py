@@ -84,8 +84,9 @@ def check_rates(a: Strip, b: Strip, scene_fps: float) -> None:
 
 
 def belongs(sound: Strip, movie: Strip) -> bool:
-    """A sound strip made with the movie: the same file over the same frames."""
-    return (sound.kind == "SOUND" and (sound.start, sound.end) == (movie.start, movie.end)
+    """A sound strip made with the movie: the same file, starting with it (its end may differ
+    by the audio's own length)."""
+    return (sound.kind == "SOUND" and sound.start == movie.start
             and os.path.normcase(os.path.realpath(sound.path))
             == os.path.normcase(os.path.realpath(movie.path)))
 
