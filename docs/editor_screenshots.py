@@ -1,10 +1,11 @@
 """Render the pictures of docs/editors.md: Blender's sequencer after the add-on's operator
-(a screenshot of Blender's window under Xvfb) and frames of an MLT project rendered by melt.
+(a screenshot of Blender's window under Xvfb), frames of an MLT project rendered by melt, and,
+where Shotcut is installed, Shotcut with that project open (its screen under Xvfb).
 
-    python docs/editor_screenshots.py        # needs blender, melt and xvfb-run (apt-get)
+    python docs/editor_screenshots.py        # needs blender, melt and xvfb (apt-get); shotcut
 
-Both use the demo's two sample clips (pans over photos that scikit-image ships) and the
-default VAE morph. Writes docs/blender_vse.png and docs/mlt_frames.png.
+All use the demo's two sample clips (pans over photos that scikit-image ships) and the default
+VAE morph. Writes docs/blender_vse.png, docs/mlt_frames.png and docs/shotcut.png.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import numpy as np
 
 from ffmpeg_scripts.frames import iter_frames
 from ffmpeg_scripts.locate import find_ffmpeg
@@ -71,6 +75,37 @@ def mlt_frames(work: Path, a: str, b: str, out: Path) -> None:
     write_png(str(out), contact_sheet(shown, labels, cols=3))
 
 
+def xwd_rgb(path: Path) -> np.ndarray:
+    """An X window dump of a 24-bit screen (what Xvfb -fbdir keeps) as (H, W, 3) uint8 RGB."""
+    data = path.read_bytes()
+    head = np.frombuffer(data[:100], ">u4")
+    header, width, height, bytes_per_line, colors = head[0], head[4], head[5], head[12], head[19]
+    pixels = np.frombuffer(data, np.uint8, height * bytes_per_line, header + 12 * colors)
+    bgrx = pixels.reshape(height, bytes_per_line // 4, 4)[:, :width]
+    return np.ascontiguousarray(bgrx[..., 2::-1])
+
+
+def shotcut_shot(work: Path, project: Path, out: Path) -> None:
+    """Shotcut opens the project on a virtual screen; the screen, cropped to its window."""
+    display, fb = ":87", work / "fb"
+    fb.mkdir()
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x720x24", "-fbdir", str(fb)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ, DISPLAY=display, HOME=str(work))
+    app = subprocess.Popen(["shotcut", "--noupgrade", str(project)], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(60)  # Shotcut starts slowly on software GL
+        screen = xwd_rgb(fb / "Xvfb_screen0")
+    finally:
+        for proc in (app, xvfb):  # Shotcut may sit on a "save changes?" question: kill it
+            proc.kill()
+            proc.wait(timeout=30)
+    used = np.argwhere(screen.min(axis=2) < 250)  # the window, not the white root
+    (y0, x0), (y1, x1) = used.min(axis=0), used.max(axis=0) + 1
+    write_png(str(out), screen[y0:y1, x0:x1])
+
+
 def main() -> None:
     for tool in ("blender", "melt", "xvfb-run"):
         if shutil.which(tool) is None:
@@ -80,7 +115,10 @@ def main() -> None:
         a, b = make_clips(find_ffmpeg(), str(work))
         blender_shot(work, a, b, DOCS / "blender_vse.png")
         mlt_frames(work, a, b, DOCS / "mlt_frames.png")
-    print(DOCS / "blender_vse.png", DOCS / "mlt_frames.png", sep="\n")
+        print(DOCS / "blender_vse.png", DOCS / "mlt_frames.png", sep="\n")
+        if shutil.which("shotcut"):
+            shotcut_shot(work, work / "joined.mlt", DOCS / "shotcut.png")
+            print(DOCS / "shotcut.png")
 
 
 if __name__ == "__main__":
