@@ -32,7 +32,8 @@ from vae_transition.timing import ClipPoints
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1), help="Cuts made in parallel [cores].")
 @click.option("--no-cache", is_flag=True, help="Recompute everything: no cached transitions or adaptations.")
 @click.option("--preview", is_flag=True, help="Also write OUT.cutNN.png and OUT.cutNN.gif per transition.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON summary on stdout (frame ranges are half-open: [start, end)).")
 @click.option("--timeline", "timelines", default=None, metavar="FORMATS",
               help="Also write editor timelines beside OUTPUT: otio,fcp7,fcpxml,edl,mlt.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
@@ -74,7 +75,7 @@ def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps,
         bar.close()
     log(f"wrote {result.total_frames} frames ({result.width}x{result.height}, "
         f"{'with' if result.has_audio else 'no'} audio), transitions at frames "
-        + ", ".join(f"{a}-{b}" for a, b in result.cuts))
+        + ", ".join(f"{start}-{end - 1}" for start, end in result.cuts))
     for path in (*result.previews, *result.timeline_files):
         log(f"wrote {path}")
     click.echo(_summary_json(result, spec) if as_json else result.out)
@@ -107,15 +108,18 @@ def _clip_args(clips, list_file, a_out, b_in):
 
 
 def _summary_json(result, spec) -> str:
-    cuts = [{"frames": [a, b], "seconds": round(r.seconds, 3),
+    """The --json summary. Every frame range in it is half-open, [start, end): output frames
+    for cuts[].frames, each clip's own frames for clip_ranges."""
+    cuts = [{"frames": [start, end], "seconds": round(r.seconds, 3),
              "adapt_seconds": round(r.adapt_seconds, 3), "cached": r.cached, "metrics": r.scores,
              "meets_goals": r.goals}
-            for (a, b), r in zip(result.cuts, result.cut_results)]
+            for (start, end), r in zip(result.cuts, result.cut_results)]
     return json.dumps({
         "output": result.out, "frames": result.total_frames, "width": result.width,
         "height": result.height, "fps": str(result.fps), "audio": result.has_audio,
         "passthrough": result.passthrough, "method": spec.method, "path": spec.path,
         "overlap": spec.overlap, "reencoded_clip_frames": result.reencoded,
+        "copied_clip_frames": result.copied,
         "clip_ranges": [list(r) for r in result.ranges],
         "timings": {k: round(v, 3) for k, v in result.timings.items()}, "cuts": cuts,
         "previews": list(result.previews), "timelines": list(result.timeline_files)}, indent=2)
