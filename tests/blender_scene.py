@@ -69,8 +69,8 @@ def build(scene, spec: dict):
     b = add_clip(editor, "B", spec["clips"][1], round(a.frame_final_end))
     if spec.get("extras"):
         cut = round(a.frame_final_end)
-        color = strips(editor).new_effect("Title", "COLOR", 6, frame_start=cut + 2,
-                                          frame_end=cut + 9)
+        span = {"length": 7} if bpy.app.version >= (5, 0, 0) else {"frame_end": cut + 9}
+        color = strips(editor).new_effect("Title", "COLOR", 6, frame_start=cut + 2, **span)
         color.mute = True  # moves with the edit but stays out of the picture
         strips(editor).new_sound("Music", spec["clips"][1]["path"], 5, cut + 3)
     scene.frame_start = 1

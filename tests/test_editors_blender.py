@@ -39,20 +39,32 @@ def clips(tmp_path_factory) -> tuple[str, str]:
             str(vivid_clip(folder / "b.mp4", 30, tone=660, source="mandelbrot")))
 
 
+# A Python with pip's bpy (Blender as a module, e.g. bpy==4.5.15) runs the same scenes in place
+# of Debian's Blender 3.4: BPY_PYTHON=/path/to/python pytest tests/test_editors_blender.py
+BPY_PYTHON = os.environ.get("BPY_PYTHON", "")
+
+
+def blender_command(spec_file: Path, window: bool) -> list[str]:
+    if BPY_PYTHON:
+        if window:
+            pytest.skip("Blender as a Python module has no window (BPY_PYTHON is set)")
+        return [BPY_PYTHON, str(SCENE), "--", str(spec_file)]
+    cmd = [need("blender"), "--factory-startup", "--python", str(SCENE), "--", str(spec_file)]
+    if window:
+        return [need("xvfb-run", "xvfb xauth"), "-a", "-s", "-screen 0 1280x800x24", *cmd]
+    return [cmd[0], "-b", *cmd[1:]]
+
+
 def run_blender(tmp_path: Path, spec: dict, window: bool = False) -> dict:
     """Run tests/blender_scene.py in Blender with SPEC; its result. Blender's user scripts and
     temporary files stay in tmp_path; PATH starts with this Python's bin (vae-transition)."""
-    blender = need("blender")
     spec = {"result": str(tmp_path / "result.json"), **spec}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     env = dict(os.environ, BLENDER_USER_SCRIPTS=str(tmp_path / "scripts"),
+               BLENDER_USER_RESOURCES=str(tmp_path / "scripts"),
                TMPDIR=str(tmp_path), TEMP=str(tmp_path),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-    cmd = [blender, "--factory-startup", "--python", str(SCENE), "--", str(tmp_path / "spec.json")]
-    if window:
-        cmd = [need("xvfb-run", "xvfb xauth"), "-a", "-s", "-screen 0 1280x800x24", *cmd]
-    else:
-        cmd.insert(1, "-b")
+    cmd = blender_command(tmp_path / "spec.json", window)
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=240,
                           stdin=subprocess.DEVNULL)
     assert (tmp_path / "result.json").exists(), done.stdout[-3000:] + done.stderr[-3000:]
