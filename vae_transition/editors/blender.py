@@ -50,11 +50,4 @@ def write_addon(out: str, overwrite: bool = False) -> str:
         raise AddonError(f"{os.path.dirname(out_abs)}: output folder does not exist")
     if os.path.lexists(out_abs) and not overwrite:
         raise outputs.OutputExists(17, "File exists", out_abs)
-    tmp = outputs.tmp_name(out_abs)
-    try:
-        with open(tmp, "wb") as f:
-            f.write(addon_zip(addon_files()))
-        outputs.publish(tmp, out_abs, overwrite)
-    finally:
-        outputs.remove_quietly(tmp)
-    return out_abs
+    return outputs.write_atomically(out_abs, addon_zip(addon_files()), overwrite)

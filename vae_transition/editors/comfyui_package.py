@@ -45,14 +45,9 @@ def write_node_package(custom_nodes: str, overwrite: bool = False) -> str:
         if not _ours(dest):
             raise NodeFolderError(f"{dest}: was not written by vae-transition; remove it "
                                   f"yourself or choose another folder")
-    tmp = outputs.tmp_name(dest)
-    try:
+    with outputs.atomic(dest, overwrite) as tmp:
         os.mkdir(tmp)
-        with open(os.path.join(tmp, "__init__.py"), "w", encoding="utf-8", newline="\n") as f:
-            f.write(INIT)
-        outputs.publish(tmp, dest, overwrite)
-    finally:
-        outputs.remove_quietly(tmp)
+        outputs.write_atomically(os.path.join(tmp, "__init__.py"), INIT)
     return dest
 
 
