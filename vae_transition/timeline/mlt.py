@@ -126,7 +126,8 @@ def _profile(root: ET.Element, tl: Timeline) -> None:
          width=tl.width, height=tl.height, progressive=1, sample_aspect_num=1,
          sample_aspect_den=1, display_aspect_num=ratio.numerator,
          display_aspect_den=ratio.denominator, frame_rate_num=tl.fps.numerator,
-         frame_rate_den=tl.fps.denominator, colorspace=709 if tl.height >= 720 else 601)
+         frame_rate_den=tl.fps.denominator,
+         colorspace=709 if tl.height >= 720 else 601)  # MLT's and editors' guess for untagged
 
 
 def _producers(root: ET.Element, tl: Timeline) -> dict[str, str]:
