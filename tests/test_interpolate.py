@@ -69,3 +69,18 @@ def test_schedule_bias_moves_cells_earlier_or_later():
     tau = schedule(za, zb, noise=0.0, seed=0, bias=bias)
     assert tau[:, :4].max() < tau[:, 6:10].min()
     assert tau[:, 12:].min() > tau[:, 6:10].max()
+
+
+def test_the_guided_order_keeps_to_the_picture_s_regions():
+    """Noise smoothed with a two-region guide stays flat inside each region and keeps the step
+    between them: a region hands over as a whole."""
+    from vae_transition.morph.interpolate import guided_filter
+
+    guide = np.zeros((12, 16, 3), np.float32)
+    guide[:, 8:] = 1.0                                  # two regions: left dark, right bright
+    src = np.zeros((12, 16), np.float32)
+    src[:, 8:] = 1.0
+    src += np.random.default_rng(0).normal(0, 0.2, src.shape).astype(np.float32)
+    out = guided_filter(guide, src, radius=2)
+    assert out[:, :7].std() < 0.5 * src[:, :7].std()   # smoothed inside
+    assert out[:, 9:].mean() - out[:, :7].mean() > 0.9  # the edge kept

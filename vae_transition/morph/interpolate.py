@@ -37,11 +37,14 @@ def blend_weights(n: int, path: str = "lerp") -> np.ndarray:
 
 
 def schedule(za, zb, *, mass: np.ndarray | None = None, smooth: float = 1.5, noise: float = 0.5,
-             seed: int = 0, bias: np.ndarray | None = None) -> np.ndarray:
+             seed: int = 0, bias: np.ndarray | None = None,
+             guide: np.ndarray | None = None) -> np.ndarray:
     """(h, w) moment tau in [0, 1] at which each latent position starts to travel.
 
     Order: where the latents differ most goes first (standardised, plus seeded low-frequency
-    noise and `bias` (h, w), > 0 earlier, in units of that standard deviation; smoothed).
+    noise and `bias` (h, w), > 0 earlier, in units of that standard deviation; smoothed, and
+    with a `guide` picture (h, w, 3) in [0, 1] smoothed within its regions, so that a region
+    hands over as a whole and the front between early and late follows the picture's edges).
     Spacing: by `mass` (h, w) >= 0, each position's share of the visible change (uniform if
     None), so the change that starts per unit of time is constant.
     """
@@ -58,12 +61,33 @@ def schedule(za, zb, *, mass: np.ndarray | None = None, smooth: float = 1.5, noi
         field = field + bias
     if smooth > 0:
         field = cv2.GaussianBlur(field.astype(np.float32), (0, 0), smooth)
+    if guide is not None:
+        field = guided_filter(guide, field.astype(np.float32), radius=max(1, round(smooth)))
     order = np.argsort(-field, axis=None, kind="stable")
     m = _mass(mass, field.size)[order]
     start = np.cumsum(m) - m                            # change started before each position
     tau = np.empty(field.size, dtype=np.float32)
     tau[order] = start / max(float(start[-1]), 1e-12)
     return tau.reshape(h, w)
+
+
+def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float = 1e-3) -> np.ndarray:
+    """src (h, w) smoothed within the regions of guide (h, w, 3) in [0, 1] (He et al.'s guided
+    filter on the guide's grey: a local linear model of src in the guide, box radius cells):
+    flat where the guide is flat, following its edges where it has them."""
+    import cv2
+
+    g = guide.mean(axis=2).astype(np.float32) if guide.ndim == 3 else guide.astype(np.float32)
+    size = (2 * radius + 1, 2 * radius + 1)
+
+    def box(x):
+        return cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)
+
+    mean_g, mean_s = box(g), box(src)
+    var_g = box(g * g) - mean_g * mean_g
+    slope = (box(g * src) - mean_g * mean_s) / (var_g + eps)
+    offset = mean_s - slope * mean_g
+    return box(slope) * g + box(offset)
 
 
 def _mass(mass: np.ndarray | None, size: int) -> np.ndarray:

@@ -38,6 +38,8 @@ class TransportConfig:
                              # not cells, hand over together
     noise: float = 1.0       # weight of seeded low-frequency noise in that order, >= 0
     richer: float = 4.0      # weight of detail richness in that order (see richness), >= 0
+    regions: bool = True     # the order is smoothed within the halfway picture's regions, so
+                             # that a region hands over as a whole (interpolate.guided_filter)
     ease: float = 0.5        # how much the travel eases in and out (0: constant speed, 1:
                              # smoothstep); fast fine texture reads as flicker, so the peak
                              # speed stays near the mean
@@ -89,9 +91,23 @@ def build(za, zb, a_small: np.ndarray, b_small: np.ndarray, cfg: TransportConfig
     """
     v = fit_field(za, zb, a_small, b_small, cfg.field).to(za)
     bias = None if energy is None else cfg.richer * richness(energy, v)
+    guide = halfway_picture(a_small, b_small, v) if cfg.regions else None
     tau = schedule(sample(za, -v), sample(zb, v), mass=mass, smooth=cfg.smooth, noise=cfg.noise,
-                   seed=seed, bias=bias)
+                   seed=seed, bias=bias, guide=guide)
     return Transport(za, zb, v, tau, cfg.softness, cfg.ease)
+
+
+def halfway_picture(a_small: np.ndarray, b_small: np.ndarray, v) -> np.ndarray:
+    """(h, w, 3) in [0, 1]: A and B at the latent grid, each moved to the halfway geometry, mixed."""
+    import cv2
+    import torch
+
+    h, w = v.shape[-2:]
+    pics = [torch.from_numpy(cv2.resize(x.astype(np.float32) / 255.0, (w, h),
+                                        interpolation=cv2.INTER_AREA)).permute(2, 0, 1).to(v)
+            for x in (a_small, b_small)]
+    mid = 0.5 * (sample(pics[0], -v) + sample(pics[1], v))
+    return mid.permute(1, 2, 0).cpu().numpy()
 
 
 def richness(energy: tuple[np.ndarray, np.ndarray], v) -> np.ndarray:
