@@ -140,7 +140,7 @@ class Composer:
         fa, fb = tensors.to_float(a), tensors.to_float(b)
         small_a, small_b = tensors.resize(fa, work), tensors.resize(fb, work)
         self.err_a, self.err_b = small_a - rec_a, small_b - rec_b       # the model's error
-        self.still = stillness(small_a, small_b)
+        self.small_a, self.small_b = small_a, small_b
         self.work, self.full = Carrier(*work), Carrier(*self.size)
         self.cut = (max(MIN_CUT, round(work[0] * cut)), max(MIN_CUT, round(work[1] * cut)))
         self.fine_a, self.fine_b = band_above(fa, self.cut), band_above(fb, self.cut)
@@ -150,12 +150,17 @@ class Composer:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
         _, off_a, off_b, share = (s.cpu().numpy() if hasattr(s, "cpu") else s for s in state)
         w = self.work
-        # the error fades out near the ends; where A and B agree it is handed over instead, so
-        # a region that does not change keeps its sharpness rather than showing the decoder's
-        keep_a = (1.0 - self.still) * end_fade(t, self.fade) + self.still * (1.0 - t)
-        keep_b = (1.0 - self.still) * end_fade(1.0 - t, self.fade) + self.still * t
-        base = (decoded + keep_a * w.carry(self.err_a, w.maps(off_a))
-                + keep_b * w.carry(self.err_b, w.maps(off_b)))
+        maps_a, maps_b = w.maps(off_a), w.maps(off_b)
+        # the error fades out near the ends; where A and B, each carried along the field, agree
+        # (a region the field moves without changing it: a pan, a zoom, a still background),
+        # it is handed over instead, so that region keeps its sharpness rather than showing
+        # the decoder's redrawing
+        still = stillness(w.carry(self.small_a, maps_a, "INTER_LINEAR"),
+                          w.carry(self.small_b, maps_b, "INTER_LINEAR"))
+        s = tensors.resize(share.astype(np.float32), w.size)[..., None]
+        keep_a = (1.0 - still) * end_fade(t, self.fade) + still * (1.0 - s)
+        keep_b = (1.0 - still) * end_fade(1.0 - t, self.fade) + still * s
+        base = (decoded + keep_a * w.carry(self.err_a, maps_a) + keep_b * w.carry(self.err_b, maps_b))
         low = tensors.resize(tensors.resize(base, self.cut), self.size)
         return low + self._detail(off_a * self.drift, off_b * self.drift, share)
 
