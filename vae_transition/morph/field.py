@@ -41,7 +41,8 @@ class FieldConfig:
     smooth: float = 0.3       # weight of |grad V|^2 (cells per cell)
     fold: float = 10.0        # weight of the Jacobian floor
     det_floor: float = 0.35   # each map keeps at least this share of a region's area
-    mag: float = 0.05         # weight of |V|^2 (cells^2): larger gives gentler, smaller bends
+    mag: float = 0.03         # weight of |V|^2 (cells^2): larger gives gentler, smaller bends;
+                              # smaller, larger moves whose fine texture flickers (coherence)
     colour: float = 4.0       # weight of the RGB features against the latent's (unit variance)
 
     def __post_init__(self):
