@@ -181,7 +181,7 @@ def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
             print(rows[-1], flush=True)
             if method.sheet:
                 sheets.append(preview.transition_sheet(seq, count=7, cols=7))
-        rows.append(overlap_row(ff, pair, args, model, workdir))
+        rows += overlap_rows(ff, pair, args, model, workdir)
         seeds = seeds_row(ff, clips, points, pair, args, model, workdir)
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows, seeds
@@ -198,18 +198,23 @@ def seeds_row(ff, clips, points, pair, args, model, workdir: str) -> str:
     return f"| {pair.name} | " + " | ".join(cells) + " |"
 
 
-OVERLAP = Method("vae --overlap (2 s clips)", TransitionSpec(overlap=True))
+OVERLAPS = (Method("vae --overlap (2 s clips)", TransitionSpec(overlap=True)),
+            Method("crossfade --overlap (2 s clips)", TransitionSpec(method="crossfade",
+                                                                     overlap=True)))
 
 
-def overlap_row(ff, pair, args, model, workdir: str) -> str:
+def overlap_rows(ff, pair, args, model, workdir: str) -> list[str]:
     """The default morph in overlap mode: 2-second clips (48 frames), so that both keep playing
-    under the transition; scored against the frames the file shows beside it."""
+    under the transition; scored against the frames the file shows beside it. The crossfade
+    of the same frames shows what the clips' own motion does to the step metrics."""
     clips, points = prepare(ff, pair, 2, workdir)
-    seq, cut = run_method(ff, clips, OVERLAP, model, args.frames, args.seed, workdir, points)
-    row = fmt_row(pair.name, OVERLAP.label, score_transition(seq[0], seq[1:-1], seq[-1]),
-                  cut.seconds)
-    print(row, flush=True)
-    return row
+    rows = []
+    for method in OVERLAPS:
+        seq, cut = run_method(ff, clips, method, model, args.frames, args.seed, workdir, points)
+        rows.append(fmt_row(pair.name, method.label,
+                            score_transition(seq[0], seq[1:-1], seq[-1]), cut.seconds))
+        print(rows[-1], flush=True)
+    return rows
 
 
 def main(argv=None) -> int:
