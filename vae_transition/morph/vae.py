@@ -36,7 +36,8 @@ class MorphConfig:
     drift: float = 1.0       # the carried detail travels this share of its content's way
     probes: int = 1          # decoded probes per output frame for the pace, >= 1 (even_steps
                              # corrects what one probe a frame misses: 2 gave the same frames)
-    pace_rounds: int = 4     # rounds that even out the steps between neighbouring frames
+    pace_rounds: int = 2     # rounds that even out the steps between neighbouring frames (4
+                             # moved pacing by 0.01 at most on the bench pairs)
     long_side: int = 256     # the model's working size (px, long side), at most the clip's
                              # long side / (detail_octave * cut)
     detail_octave: float = 2.5  # the carried detail band spans at least this factor above
