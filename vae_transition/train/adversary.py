@@ -31,7 +31,8 @@ class AdversaryConfig:
     lr: float = 2e-4          # Adam, betas (0.5, 0.9)
     weight: float = 0.1       # the decoder's adversarial weight, times the adaptive ratio
     max_ratio: float = 1e3    # cap on the adaptive ratio (early on the adversarial grad is ~0)
-    start: int = 200          # steps of reconstruction alone before the critic speaks
+    start: int = 300          # steps of reconstruction alone before the critic speaks (a
+                              # widened latent settles first)
     mix_share: float = 0.5    # of the fakes shown, the share that are decoded morph mixes
 
 
