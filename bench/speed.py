@@ -27,8 +27,9 @@ NOTES = """## Notes
 
 - The join stream-copies both clips, so its cost does not grow with their length (the 16 s /
   4 s row). It is a fixed cost: the breakdown rows above. The transition is the VAE morph (one
-  encode, 2 decoder passes per output frame at about 256 px for the pace probes, the transport,
-  full-resolution composition) and x264 on the 24 new frames. Start-up is mostly importing torch.
+  encode, the halfway field's fit, one decoder pass per output frame at about 256 px for the
+  pace probes, two pacing rounds at the working size, full-resolution composition) and x264 on
+  the 24 new frames. Start-up is mostly importing torch.
 - Per-pair adaptation is off by default: on the quality bench it did not change the six scores,
   and it costs a few seconds per cut (the adaptation row).
 - Overlap mode (`--overlap`) morphs 24 moving pairs instead of one still pair (all 48 frames
@@ -37,7 +38,8 @@ NOTES = """## Notes
   keyframes: 48 frames with 2 s GOPs, but 432 of 456 with x264's default keyint of 250, where
   each 10 s clip is one GOP and no stream copy can stop inside it.
 - No GPU was used for this run; the library picks cuda by itself where there is one
-  (`bench/cuda_check.py` on an H200: a 24-frame transition at 1280x768 in 2.5 s, overlap 2.8 s).
+  (`bench/cuda_check.py` times a transition there; the field-based morph has not been timed on
+  a GPU yet: no GPU was lent while it was built).
 """
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
