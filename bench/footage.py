@@ -51,8 +51,8 @@ COCKATOO = Shot("python3-imageio", "usr/lib/python3/dist-packages/imageio/resour
                 "cockatoo.mp4", 3.0, "a cockatoo, handheld; H.264 4:4:4, 1280x720, 20 fps",
                 "BSD-2-Clause")
 DOG = Shot("forensics-samples-files", "usr/share/forensics-samples/original-files/movie1/"
-           "VID_20191220_170832.mp4", 1.5, "phone video of a dog on a floor; H.264, 1920x1080, "
-           "variable rate ~27 fps", "CC-BY-SA-4.0", length=1.6)
+           "VID_20191220_170832.mp4", 1.3, "phone video of a dog on a floor; H.264, 1920x1080, "
+           "variable rate ~27 fps", "CC-BY-SA-4.0", length=1.3)
 OFFICE = Shot("python3-imageio", "usr/lib/python3/dist-packages/imageio/resources/images/"
               "realshort.mp4", 0.0, "handheld office window with plants; H.264, 320x240, "
               "30.02 fps", "BSD-2-Clause", length=1.1)
