@@ -30,8 +30,8 @@ import numpy as np  # noqa: E402
 from ffmpeg_scripts import frames, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
-from vae_transition.join.demo import FPS, pan_clip_args  # noqa: E402
 from vae_transition.join import previews as preview  # noqa: E402
+from vae_transition.join.demo import FPS, pan_clip_args  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
 from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
@@ -146,8 +146,8 @@ def run_method(ff, clips, method: Method, model, n: int, seed: int, workdir: str
     use = ResizeAutoencoder() if method.ablation else (model if spec.method == "vae" else None)
     req = JoinRequest(clips, out, spec, overwrite=True, cache=False)
     result = join(req, ff, model=use)
-    first, last = result.cuts[0]
-    seq = list(frames.iter_frames(ff, probe.probe(ff, out), start=first - 1, count=n + 2))
+    start, _ = result.cuts[0]
+    seq = list(frames.iter_frames(ff, probe.probe(ff, out), start=start - 1, count=n + 2))
     return seq, result.cut_results[0]
 
 
@@ -217,7 +217,7 @@ def main(argv=None) -> int:
     parser.add_argument("--model", default=None, help="weights (default: the shipped model)")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    from vae_transition.train.adapt import CACHE_ENV
+    from vae_transition.cache import CACHE_ENV
     from vae_transition.weights import load_model
 
     # a fresh adaptation cache: the times measured are real fine-tuning, not cache hits

@@ -92,8 +92,9 @@ def join_stages(cmd: list[str]) -> str:
     t = summary["timings"]
     adapt = sum(c.get("adapt_seconds", 0.0) for c in summary.get("cuts", []))
     startup = wall - sum(t.values())
-    return (f"start-up and model load {startup:.1f} s, probe + read cut frames "
-            f"{t['probe_and_read']:.1f} s, adaptation {adapt:.1f} s, transition (morph + encode) "
+    return (f"start-up and model load {startup:.1f} s, probe and plan "
+            f"{t['probe']:.1f} s, adaptation {adapt:.1f} s, transition (read its frames, morph, "
+            f"encode) "
             f"{t['transitions'] - adapt:.1f} s, smart render "
             f"{t.get('smart_render', 0.0):.1f} s ({summary.get('reencoded_clip_frames', 0)} clip "
             f"frames re-encoded), splice {t['splice']:.1f} s")
@@ -177,7 +178,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=RESULTS)
     args = parser.parse_args(argv)
-    from vae_transition.train.adapt import CACHE_ENV
+    from vae_transition.cache import CACHE_ENV
 
     ff = find_ffmpeg()
     with tempfile.TemporaryDirectory() as folder:

@@ -6,7 +6,8 @@ profile and colour tags as clip A), and a lossless intermediate for the re-encod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -128,15 +129,43 @@ def lossless_args(ff: FFmpegBinary, width: int, height: int, fps: Fraction, out:
 
 def write_frames(args: list[str], frames: Iterable[np.ndarray], size: tuple[int, int]) -> int:
     """Pipe (H, W, 3) uint8 RGB frames of size=(w, h) into the ffmpeg command `args`; count them."""
-    w, h = size
+    return write_frames_many([(args, size, None)], frames)
+
+
+def write_frames_many(targets: list[tuple[list[str], tuple[int, int], Callable | None]],
+                      frames: Iterable[np.ndarray]) -> int:
+    """Pipe every frame into several ffmpeg commands at once, each frame made only once.
+
+    targets: (args, (w, h) it takes, turn) where turn maps the frame to what that command takes
+    (None: as it is). Returns the frame count; a frame of the wrong size is a ValueError.
+    """
     count = 0
-    with open_pipe(args, stdin=True) as proc:
+    with ExitStack() as stack:
+        pipes = [(stack.enter_context(open_pipe(args, stdin=True)), size, turn)
+                 for args, size, turn in targets]
         for frame in frames:
-            if frame.shape != (h, w, 3) or frame.dtype != np.uint8:
-                raise ValueError(f"frame {count} is {frame.shape} {frame.dtype}, expected ({h}, {w}, 3) uint8")
-            proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+            for proc, (w, h), turn in pipes:
+                out = turn(frame) if turn else frame
+                if out.shape != (h, w, 3) or out.dtype != np.uint8:
+                    raise ValueError(f"frame {count} is {out.shape} {out.dtype}, expected "
+                                     f"({h}, {w}, 3) uint8")
+                proc.stdin.write(np.ascontiguousarray(out).tobytes())
             count += 1
     return count
+
+
+def encode_transition(ff: FFmpegBinary, frames: Iterable[np.ndarray], fmt: VideoFormat,
+                      segment: str | None, lossless: str | None) -> int:
+    """Encode upright frames, as they are made, into a segment that matches `fmt` (stored
+    turned like the clips) and/or a lossless FFV1 copy at fmt's size; returns the frame count."""
+    targets = []
+    if segment:
+        targets.append((segment_args(ff, fmt, segment), fmt.coded_size,
+                        lambda f: to_coded(f, fmt.rotation)))
+    if lossless:
+        targets.append((lossless_args(ff, fmt.width, fmt.height, fmt.fps, lossless),
+                        (fmt.width, fmt.height), None))
+    return write_frames_many(targets, frames)
 
 
 def encode_segment(ff: FFmpegBinary, frames: Iterable[np.ndarray], fmt: VideoFormat, out: str) -> int:

@@ -61,6 +61,11 @@ class ClipInfo:
     keyframes: tuple[Keyframe, ...] = ()  # clean cut points for stream copies (keyframes.py)
     exact_seek: bool = True  # a copy may start at any of them (MP4/MOV, Matroska); False: only
                              # at the first frame (MPEG-TS: the concat demuxer's seek misses)
+    tags: tuple[tuple[str, str], ...] = ()  # the file's own metadata: (key, value), as written
+
+    def tag(self, key: str) -> str | None:
+        """A file metadata value by key, any case (Matroska writes keys in capitals)."""
+        return next((v for k, v in self.tags if k.lower() == key.lower()), None)
 
     @property
     def has_audio(self) -> bool:
@@ -155,6 +160,7 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         audio=tuple(_parse_audio(p) for _, k, p, _ in _streams(stderr_header) if k == "Audio"),
         color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
         exact_seek=_demuxer(stderr_header).startswith(EXACT_SEEK),
+        tags=_file_tags(stderr_header),
     )
 
 
@@ -176,6 +182,20 @@ def _check_complete(path: str, stderr: str) -> None:
 
 
 # --- the stream header ----------------------------------------------------------------------
+
+def _file_tags(stderr: str) -> tuple[tuple[str, str], ...]:
+    """The input's own "Metadata:" block (indented 2, entries 4), not its streams' (4, 6)."""
+    tags, inside = [], False
+    for line in _input_header(stderr).splitlines()[1:]:
+        if line.startswith("  Metadata:"):
+            inside = True
+        elif inside and line.startswith("    ") and ":" in line:
+            key, value = line.split(":", 1)
+            tags.append((key.strip(), value.strip()))
+        else:
+            inside = False
+    return tuple(tags)
+
 
 _STREAM = re.compile(r"^\s*Stream #0:(\d+)\S*: (\w+): (.*)$")
 

@@ -54,6 +54,7 @@ class SplicePlan:
     passthrough: bool              # stream-copy clips (True) or re-encode everything (False)
     sounds: tuple[Sound, ...] = ()  # each clip's audio as the output uses it (audio.py)
     bridges: tuple[int, ...] = ()   # each transition's length: the audio mixed under it
+    tags: tuple[tuple[str, str], ...] = ()  # metadata written into the file: (key, value)
 
     @property
     def total_frames(self) -> int:
@@ -156,8 +157,11 @@ def video_graph(plan: SplicePlan) -> list[str]:
 def _output_args(plan: SplicePlan) -> list[str]:
     """Audio codec, container flags and the output path, shared by both paths."""
     args = ["-c:a", "aac", "-b:a", "192k"] if plan.has_audio else ["-an"]
+    for key, value in plan.tags:
+        args += ["-metadata", f"{key}={value}"]
     if plan.muxer in ("mp4", "mov"):
-        args += ["-movflags", "+faststart"]
+        # use_metadata_tags: MP4/MOV keep only well-known keys unless told to keep any
+        args += ["-movflags", "+faststart+use_metadata_tags" if plan.tags else "+faststart"]
     return args + ["-f", plan.muxer, "-y", plan.out]
 
 

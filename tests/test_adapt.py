@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from vae_transition import tensors
+from vae_transition.cache import cache_dir
 from vae_transition.model import VAE, VAEConfig
-from vae_transition.train.adapt import AdaptConfig, adapt, cache_dir
+from vae_transition.train.adapt import AdaptConfig, adapt
 
 CFG = AdaptConfig(steps=25, batch_size=4, crop=32, lr=2e-3)
 

@@ -42,7 +42,7 @@ def test_mixed_chain_is_one_valid_reel(ff, tmp_path):
     assert (info.width, info.height, info.fps) == (64, 48, Fraction(24))
     assert sum("conforming" in n for n in notes) == 2
     assert len(info.audio) == 1
-    assert res.cuts == ((10, 13), (24, 27), (34, 37))
+    assert res.cuts == ((10, 14), (24, 28), (34, 38))  # [start, end)
 
 
 def test_list_file_per_cut_frames_cache_json_preview_timeline(ff, tmp_path):
@@ -56,7 +56,7 @@ def test_list_file_per_cut_frames_cache_json_preview_timeline(ff, tmp_path):
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout)
-    assert [c["frames"] for c in summary["cuts"]] == [[8, 13], [22, 24]]
+    assert [c["frames"] for c in summary["cuts"]] == [[8, 14], [22, 25]]  # [start, end)
     assert summary["frames"] == 8 + 6 + 8 + 3 + 8
     assert all(c["metrics"]["splice_ratio"] > 0 for c in summary["cuts"])
     assert {p.rsplit(".", 1)[1] for p in summary["previews"]} == {"png", "gif"}

@@ -147,12 +147,29 @@ def test_damaged_segment_is_noted_removed_and_remade(clips, tmp_path, sandbox, d
     result = invoke("join", *FAST, "-o", out, "--overwrite", "--json", clips[0], clips[1])
     assert result.exit_code == 0, result.output
     notes = [ln for ln in result.output.splitlines() if "is damaged" in ln]
-    if damage == "no manifest":  # not an entry at all: made again and stored over it
-        assert notes == [] and '"cached": false' in result.output, result.output
+    if damage == "no manifest":  # not an entry at all: encoded again from the cached frames
+        assert notes == [] and '"cached": true' in result.output, result.output
     else:
         assert len(notes) == 1 and notes[0].startswith("note: cached transition"), result.output
     assert decoded_frame_count(out) == TOTAL
     # repaired: the next run takes the entry from the cache, silently
+    again = invoke("join", *FAST, "-o", out, "--overwrite", "--json", clips[0], clips[1])
+    assert again.exit_code == 0 and "is damaged" not in again.output
+    assert '"cached": true' in again.output
+    sandbox(tmp_path / "cache")
+
+
+@pytest.mark.parametrize("damage", ["flipped", "planted"])
+def test_damaged_transition_frames_are_noted_removed_and_remade(clips, tmp_path, sandbox, damage):
+    """The cut's lossless frames (what export, timelines and scores read) are checked too."""
+    out = tmp_path / "out.mp4"
+    joined(invoke("join", *FAST, "-o", out, clips[0], clips[1]), out)
+    (entry,) = (tmp_path / "cache" / "segments").glob("*.mkv")
+    DAMAGE[damage](entry, clips[2])
+    result = invoke("join", *FAST, "-o", out, "--overwrite", "--json", clips[0], clips[1])
+    assert result.exit_code == 0, result.output
+    notes = [ln for ln in result.output.splitlines() if "is damaged" in ln]
+    assert len(notes) == 1 and '"cached": false' in result.output, result.output
     again = invoke("join", *FAST, "-o", out, "--overwrite", "--json", clips[0], clips[1])
     assert again.exit_code == 0 and "is damaged" not in again.output
     assert '"cached": true' in again.output

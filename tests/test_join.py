@@ -58,7 +58,7 @@ def test_passthrough_join_keeps_clips_identical(ff, tmp_path, tiny_model):
     out, fa, fb = decode_all(ff, res.out), decode_all(ff, a), decode_all(ff, b)
     assert all(np.array_equal(x, y) for x, y in zip(out[:12], fa))
     assert all(np.array_equal(x, y) for x, y in zip(out[12 + N:], fb))
-    assert res.cuts == ((12, 12 + N - 1),)
+    assert res.cuts == ((12, 12 + N),)  # [start, end)
     # reading from the middle (as `score` does) gives the same frames as a full decode
     middle = list(frames.iter_frames(ff, info, start=11, count=N + 2))
     assert all(np.array_equal(x, y) for x, y in zip(middle, out[11:12 + N + 1]))

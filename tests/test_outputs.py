@@ -142,7 +142,7 @@ def test_folder_at_a_key_is_a_note(clips, tiny_model, tmp_path, sandbox):
     out = tmp_path / "out.mp4"
     joined(invoke(*args, "-o", out), out)
     cache = tmp_path / "cache"
-    for entry in [*cache.glob("*/*.safetensors"), *cache.glob("*/*.mp4")]:
+    for entry in [*cache.glob("*/*.safetensors"), *cache.glob("*/*.mp4"), *cache.glob("*/*.mkv")]:
         for sibling in entry.parent.glob(entry.name.split(".")[0] + ".*"):
             sibling.unlink()
         entry.mkdir()  # a folder where the entry's file goes

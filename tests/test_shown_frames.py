@@ -13,8 +13,8 @@ from test_faults import FAST, invoke, joined, sandbox_fixture  # noqa: F401
 from conftest import decoded_frame_count, make_clip
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.process import run, run_capture
-from vae_transition.join.clipframes import read_range, shown_count
-from vae_transition.join.pipeline import JoinRequest, target_format
+from vae_transition.join.clipframes import read_range
+from vae_transition.join.plan import shown_count, target_format
 
 
 def _rotated(ff, src, dest, degrees: int):
@@ -86,8 +86,8 @@ def test_conformed_reel_json_agrees_with_score(ff, tmp_path, sandbox):
     summary = json.loads(result.output[result.output.index("{"):])
     cut = summary["cuts"][0]
     assert set(cut["meets_goals"]) == set(cut["metrics"])  # a pass or a miss for every metric
-    at, last = cut["frames"]
-    scored = invoke("score", out, "--at", at, "--frames", last - at + 1, "--json")
+    at, end = cut["frames"]  # [start, end)
+    scored = invoke("score", out, "--at", at, "--frames", end - at, "--json")
     assert scored.exit_code == 0, scored.output
     from_file = json.loads(scored.output)
     assert from_file["meets_goals"] == cut["meets_goals"], (from_file, cut)
@@ -95,11 +95,11 @@ def test_conformed_reel_json_agrees_with_score(ff, tmp_path, sandbox):
         assert abs(from_file["scores"][name] - cut["metrics"][name]) < 0.2, (name, from_file)
     # the ends the transition was made from are the file's own frames (x264's noise aside)
     infos = [probe.probe(ff, p) for p in (a, b)]
-    fmt = target_format(JoinRequest((str(a), str(b)), str(out), fps=Fraction(24)), infos[0])
+    fmt = target_format(infos[0], fps=Fraction(24))
     n_a = shown_count(infos[0], fmt)
     tail, head = read_range(ff, infos[0], n_a - 1, n_a, fmt, True), read_range(ff, infos[1], 0, 1,
                                                                                fmt, True)
-    shown = list(frames.iter_frames(ff, probe.probe(ff, out), start=at - 1, count=last - at + 3))
+    shown = list(frames.iter_frames(ff, probe.probe(ff, out), start=at - 1, count=end - at + 2))
     assert np.abs(shown[0].astype(float) - tail[-1]).mean() < 2.5
     assert np.abs(shown[-1].astype(float) - head[0]).mean() < 2.5
     assert decoded_frame_count(out) == summary["frames"] == 19 + 6 + 29  # 0.8 s, 1.2 s at 24

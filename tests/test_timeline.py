@@ -247,27 +247,31 @@ def test_join_timelines_export_segments_beside_the_output(ff, tmp_path):
     """join --timeline: NAME.t01.mov (ProRes) beside the joined file, timelines referencing it."""
     from ffmpeg_scripts.encode import encode_lossless
     from ffmpeg_scripts.frames import first_frames, last_frames
+    from vae_transition.join.cuts import CutResult
+    from vae_transition.join.plan import JoinError, plan_join
     from vae_transition.morph.transition import make_transition
 
     clips = [make_clip(tmp_path / f"c{i}.mp4", size=(64, 48), frames=5, source=s)
              for i, s in enumerate(("testsrc2", "mandelbrot", "testsrc2"))]
     infos = [probe.probe(ff, c) for c in clips]
-    segments = []
+    spec = TransitionSpec(frames=4, method="crossfade")
+    plan = plan_join(infos, spec)
+    results = []
     for k, (i, j) in enumerate(zip(infos, infos[1:])):
         x, y = last_frames(ff, i)[0], first_frames(ff, j)[0]
-        segments.append(str(tmp_path / f"work{k}.mkv"))
-        encode_lossless(ff, make_transition(x, y, TransitionSpec(frames=4, method="crossfade")),
-                        64, 48, Fraction(24), segments[-1])
+        made = str(tmp_path / f"work{k}.mkv")
+        encode_lossless(ff, make_transition(x, y, spec), 64, 48, Fraction(24), made)
+        results.append(CutResult(k, made, made, 4, 0.0, 0.0, False, None))
     out = str(tmp_path / "joined.mp4")
     sides.check_join_exports(out, 2, ["otio", "edl"], overwrite=False)
-    written = sides.join_timelines(ff, infos, segments, out, ["otio", "edl"])
+    written = sides.join_timelines(ff, plan, results, out, ["otio", "edl"])
     assert [os.path.basename(p) for p in written] == ["joined.t01.mov", "joined.t02.mov",
                                                       "joined.otio", "joined.edl"]
     for path, fmt in zip(written[2:], ("otio", "edl")):
         check_read_back(path, fmt, [clips[0], Path(written[0]), clips[1], Path(written[1]),
                                     clips[2]], [(0, 5), (0, 4), (0, 5), (0, 4), (0, 5)],
                         Fraction(24))
-    with pytest.raises(fmts.ExportError, match="joined.t01.mov: already exists"):
+    with pytest.raises(JoinError, match="joined.t01.mov: already exists"):
         sides.check_join_exports(out, 2, ["otio"], overwrite=False)
 
 

@@ -161,7 +161,7 @@ def test_list_file_in_out_points_and_per_cut_duration(ff, clips, tmp_path):
     summary = json.loads(result.output[result.output.index("{"):])
     # clip 1 plays 10..48 (39), clip 2 24..95 (72), clip 3 0..24 (25); overlaps 12 and 6
     assert summary["frames"] == probe.probe(ff, out).frame_count == 39 + 72 + 25 - 12 - 6
-    assert [c["frames"] for c in summary["cuts"]] == [[27, 38], [93, 98]]
+    assert [c["frames"] for c in summary["cuts"]] == [[27, 39], [93, 99]]  # [start, end)
 
 
 def test_overlap_timelines_match_the_joined_file(ff, clips, tmp_path):
@@ -212,4 +212,4 @@ def test_every_method_works_in_overlap_mode_and_in_the_reencode_path(ff, clips, 
     res = join(JoinRequest((str(a), str(b)), str(tmp_path / "out.mkv"), spec, reencode=True,
                            cache=False), ff, model=model)
     assert not res.passthrough and res.total_frames == 96 + 96 - 12
-    assert probe.probe(ff, res.out).frame_count == 180 and res.cuts == ((84, 95),)
+    assert probe.probe(ff, res.out).frame_count == 180 and res.cuts == ((84, 96),)

@@ -19,8 +19,18 @@ import os
 import stat
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 _CHUNK = 1 << 20
+CACHE_ENV = "VAE_TRANSITION_CACHE"
+
+
+def cache_dir() -> Path:
+    """$VAE_TRANSITION_CACHE, else $XDG_CACHE_HOME/vae-transition, else ~/.cache/vae-transition."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vae-transition"
 
 
 class BadEntry(Exception):

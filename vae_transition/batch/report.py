@@ -41,7 +41,8 @@ def table(entries: list[dict], total: dict) -> str:
     """A plain-text summary: one row a job, then the totals."""
     rows = [("line", "output", "status", "frames", "seconds", "note")]
     for e in entries:
-        note = e["error"] or ("; ".join(e["notes"]) if e["notes"] else "")
+        warnings = [n for n in e["notes"] if n.startswith("note:")]  # not the path taken
+        note = e["error"] or "; ".join(warnings)
         if e["retries"]:
             note = f"{e['retries']} retried task(s)" + (f"; {note}" if note else "")
         rows.append((str(e["line"]), e["name"], e["status"],

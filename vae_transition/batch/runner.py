@@ -19,7 +19,7 @@ from vae_transition.batch import report, scheduler, worker
 from vae_transition.batch.jobs import Job, read_jobs
 from vae_transition.batch.local import LocalExecutor
 from vae_transition.batch.rayexec import RayExecutor
-from vae_transition.train.adapt import cache_dir
+from vae_transition.cache import cache_dir
 from vae_transition.weights import config_path, load_model, shipped_weights_path
 
 EXECUTORS = ("local", "ray")
@@ -62,7 +62,7 @@ def run_batch(req: BatchRequest, log: Callable[[str], None] = lambda s: None,
     ff = find_ffmpeg(req.ffmpeg)
     model_file, model_id = check_model(req.model, jobs)
     cache = os.path.abspath(req.cache_dir or str(cache_dir())) if req.cache else None
-    opts = scheduler.Options(out_dir, cache, req.retries, req.overwrite)
+    opts = scheduler.Options(out_dir, cache, req.retries, req.overwrite, ff)
     start = time.perf_counter()
     os.makedirs(out_dir, exist_ok=True)
     held = scheduler.lock(out_dir)

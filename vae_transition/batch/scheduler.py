@@ -35,6 +35,7 @@ class Options:
     cache: str | None = None     # the cache folder (segments/ inside it), or None
     retries: int = 0
     overwrite: bool = False      # replace outputs that no manifest of ours claims
+    ff: object = None            # the driver's FFmpegBinary (each worker uses its own)
 
 
 @dataclass
@@ -46,7 +47,7 @@ class JobRun:
     request: object                         # the job's JoinRequest, overwrite decided
     workdir: str                            # its segments and smart-render pieces
     status: str = "pending"                 # pending, running, done, resumed, failed
-    plan: steps.JobPlan | None = None
+    plan: steps.JobPlan | None = None      # (its .plan: the JoinPlan)
     tasks: list = field(default_factory=list)        # steps.CutTask a cut
     results: dict = field(default_factory=dict)      # cut index -> CutResult
     sent: set = field(default_factory=set)           # steps submitted: "plan", 0, 1, ..., "splice"
@@ -214,7 +215,7 @@ def _finish(run: JobRun, step, outcome: tuple, opts: Options) -> None:
     if what == "ok":
         if step == "plan":
             run.plan, run.notes = value, list(value.notes)
-            run.tasks = steps.cut_tasks(value, segments_of(opts))
+            run.tasks = steps.tasks(value, opts.ff, segments_of(opts))
         elif step == "splice":
             run.status, run.entry = "done", {**value, "seconds": _since(run.started)}
         else:

@@ -14,7 +14,7 @@ import signal
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ffmpeg_scripts.locate import find_ffmpeg
 from vae_transition.batch import manifest, report, steps
@@ -124,29 +124,28 @@ def _step(kind: str, payload: tuple, model_id: str, blob):
         task, workdir = payload
         os.makedirs(workdir, exist_ok=True)
         vae = model(model_id, blob) if task.spec.method == "vae" else None
-        return steps.make_cut(task, ff, vae, _state.get("digest", "") if vae else "", workdir)
+        return steps.make_cut(replace(task, ff=ff), vae, workdir)  # this node's ffmpeg
     if kind == "splice":
         return splice(*payload)
     raise ValueError(f"unknown task kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-def splice(plan: steps.JobPlan, results, workdir: str, key: str, line: int, name: str):
+def splice(job: steps.JobPlan, results, workdir: str, key: str, line: int, name: str):
     """Splice and publish one job, its manifest claimed before and completed after; returns
     the job's report entry."""
-    ff = _state["ff"]
     claimed = []
 
     def claim(tmp: str) -> None:
-        manifest.publishing(plan.out_abs, key, tmp)
+        manifest.publishing(job.out_abs, key, tmp)
         claimed.append(tmp)
 
     try:
-        result = steps.splice_job(plan, list(results), ff, workdir, claim)
+        result = steps.splice_job(job, list(results), _state["ff"], workdir, claim)
     except BaseException:
         if claimed:
-            manifest.remove(plan.out_abs)  # the output was taken back too
+            manifest.remove(job.out_abs)  # the output was taken back too
         raise
-    entry = report.job_entry(line, name, result, plan.request.spec, plan.notes)
-    manifest.done(plan.out_abs, key, (*result.previews, *result.timeline_files),
+    entry = report.job_entry(line, name, result, job.request.spec, job.notes)
+    manifest.done(job.out_abs, key, (*result.previews, *result.timeline_files),
                   result.total_frames, entry)
     return entry

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import signal
 import sys
+import threading
+import time
 
 import click
 
@@ -113,32 +115,54 @@ def load_for(model_path, method):
 
 
 class TerminalProgress:
-    """One self-rewriting status line on stderr, only when stderr is a terminal."""
+    """One self-rewriting status line on stderr, only when stderr is a terminal: the stage, a
+    bar, what is done of how many, and once a stage has run a second, the time left at its pace.
+    Callable from several threads (cuts run in parallel)."""
 
-    def __init__(self, enabled: bool):
-        self.enabled = enabled and sys.stderr.isatty()
+    UNITS = {"probing": "clips", "splicing": ""}  # other stages count frames
+
+    def __init__(self, enabled: bool, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled and self.stream.isatty()
         self.width = 0
+        self.stage, self.started = "", 0.0
+        self.lock = threading.Lock()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        filled = int(20 * done / max(total, 1))
-        text = f"{stage:12s} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
-        sys.stderr.write("\r" + text.ljust(self.width))
-        self.width = len(text)
-        sys.stderr.flush()
+        with self.lock:
+            now = time.monotonic()
+            if stage != self.stage:
+                self.stage, self.started = stage, now
+            filled = int(20 * done / max(total, 1))
+            unit = self.UNITS.get(stage, "frames")
+            text = f"{stage:12s} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total} {unit}"
+            spent = now - self.started
+            if 0 < done < total and spent >= 1.0:
+                text += f", {eta_text(spent / done * (total - done))} left"
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+            self.stream.flush()
 
     def note(self, message: str) -> None:
         """A note on its own line, the status line redrawn below it."""
-        if self.width:
-            sys.stderr.write("\r" + " " * self.width + "\r")
-            self.width = 0
-        note(message)
+        with self.lock:
+            if self.width:
+                self.stream.write("\r" + " " * self.width + "\r")
+                self.width = 0
+            click.echo(message, file=self.stream)
 
     def close(self) -> None:
         if self.width:
-            sys.stderr.write("\n")
+            self.stream.write("\n")
             self.width = 0
+
+
+def eta_text(seconds: float) -> str:
+    """12.4 -> "13 s", 95 -> "1 min 35 s"."""
+    s = max(1, round(seconds))
+    return f"{s} s" if s < 60 else f"{s // 60} min {s % 60:02d} s"
 
 
 def parse_size(value: str | None) -> tuple[int, int] | None:

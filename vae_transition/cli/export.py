@@ -11,12 +11,12 @@ import os
 import click
 
 from vae_transition import limits
-from vae_transition.cli.common import (check_length_options, ffmpeg_option, load_for, note,
-                                       timing_options, transition_options, user_errors)
+from vae_transition.cli.common import (TerminalProgress, check_length_options, ffmpeg_option,
+                                       load_for, timing_options, transition_options, user_errors)
 from vae_transition.timeline.model import EXTENSIONS, build_timeline, parse_formats
 from vae_transition.timing import ClipPoints, fps_text
 
-# The keys of export.FORMATS (kept here so --help needs no numpy; a test keeps them in step).
+# The keys of export.formats.FORMATS (kept here so --help needs no numpy; a test keeps them in step).
 FORMAT_NAMES = ("prores", "prores4444", "dnxhr", "dnxhr-hqx", "h264", "png", "tiff", "exr")
 TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
 
@@ -40,11 +40,13 @@ TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
 @transition_options
 @timing_options
 @click.option("--overwrite", is_flag=True, help="Replace the output (and timelines) if they exist.")
+@click.option("--no-cache", is_flag=True,
+              help="Make the transition anew: no cached transition (join's) or adaptation.")
 @ffmpeg_option
-@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr.")
+@click.option("--quiet", "-q", is_flag=True, help="No notes or progress on stderr.")
 @user_errors
 def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, model_path, overwrite,
-           ffmpeg_path, quiet, duration, a_out, b_in, **transition):
+           no_cache, ffmpeg_path, quiet, duration, a_out, b_in, **transition):
     """Write the transition from CLIP_A to CLIP_B alone, in an editor's format.
 
     \b
@@ -64,7 +66,6 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
     from vae_transition.timeline.write import write_timelines
 
     check_length_options(click.get_current_context(), duration)
-    log = (lambda s: None) if quiet else note
     spec = ex.ExportSpec(fmt, handles, reel, timecode, overwrite)
     # every option of transition_options, whatever it grows to (--path is TransitionSpec.path)
     tspec = TransitionSpec(**{("path" if k == "path_kind" else k): v
@@ -81,12 +82,18 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
         tspec = dataclasses.replace(tspec, frames=limits.check_frames(duration.to_frames(a.fps),
                                                                       "--duration"))
     model = load_for(model_path, tspec.method)
-    result = export_segment(ff, a, b, tspec, spec, out_abs, model, log,
-                               (ClipPoints(end=a_out), ClipPoints(start=b_in)))
+    bar = TerminalProgress(not quiet)
+    log = (lambda s: None) if quiet else bar.note
+    try:
+        result = export_segment(ff, a, b, tspec, spec, out_abs, model, log,
+                                (ClipPoints(end=a_out), ClipPoints(start=b_in)),
+                                cache=not no_cache, progress=bar)
+    finally:
+        bar.close()
     log(f"wrote {result.frames} frames ({tspec.frames} + 2 x {handles} handles"
-        f"{', overlapping the clips' if tspec.overlap else ''}), "
-        f"{ex.FORMATS[fmt].about}, {result.width}x{result.height} @ {fps_text(result.fps)} fps, "
-        f"reel {result.reel}, starting {timecode}")
+        f"{', overlapping the clips' if tspec.overlap else ''}), {_what(ex.FORMATS[fmt], out_abs)}"
+        f", {result.width}x{result.height} @ {fps_text(result.fps)} fps, reel {result.reel}, "
+        f"starting {timecode}")
     click.echo(result.path)
     if kinds:
         tl = build_timeline(os.path.basename(base), [a, b], [exw.timeline_segment(result)],
@@ -95,6 +102,10 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
         for path in write_timelines(tl, kinds, base):
             click.echo(path)
 
+
+def _what(fmt, out_abs: str) -> str:
+    """"Avid DNxHR HQ, 8-bit 4:2:2 in .mxf": the format and the container actually written."""
+    return fmt.about if fmt.sequence else f"{fmt.about} in {os.path.splitext(out_abs)[1]}"
 
 
 def _check_clips(*clips: str) -> None:

@@ -33,7 +33,8 @@ from vae_transition.timing import ClipPoints
 @click.option("--jobs", "-j", default=None, type=click.IntRange(1), help="Cuts made in parallel [cores].")
 @click.option("--no-cache", is_flag=True, help="Recompute everything: no cached transitions or adaptations.")
 @click.option("--preview", is_flag=True, help="Also write OUT.cutNN.png and OUT.cutNN.gif per transition.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON summary on stdout (frame ranges are half-open: [start, end)).")
 @click.option("--timeline", "timelines", default=None, metavar="FORMATS",
               help="Also write editor timelines beside OUTPUT: otio,fcp7,fcpxml,edl.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
@@ -75,7 +76,7 @@ def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps,
         bar.close()
     log(f"wrote {result.total_frames} frames ({result.width}x{result.height}, "
         f"{'with' if result.has_audio else 'no'} audio), transitions at frames "
-        + ", ".join(f"{a}-{b}" for a, b in result.cuts))
+        + ", ".join(f"{start}-{end - 1}" for start, end in result.cuts))
     for path in (*result.previews, *result.timeline_files):
         log(f"wrote {path}")
     click.echo(_summary_json(result, spec) if as_json else result.out)
@@ -108,4 +109,5 @@ def _clip_args(clips, list_file, a_out, b_in):
 
 
 def _summary_json(result, spec) -> str:
+    """The --json summary (join/summary.py)."""
     return json.dumps(summary(result, spec), indent=2)

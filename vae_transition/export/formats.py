@@ -34,22 +34,22 @@ class Format:
     sequence: bool = False        # images in a folder instead of one movie file
     min_size: tuple[int, int] = (1, 1)
     even_size: bool = False       # 4:2:0 needs even width and height
-    about: str = ""
+    about: str = ""               # what it is, for messages (the container is said apart)
 
 
 FORMATS = {f.name: f for f in (
     Format("prores", (".mov",), ("-c:v", "prores_ks", "-profile:v", "hq", "-vendor", "apl0"),
-           "yuv422p10le", about="Apple ProRes 422 HQ, 10-bit 4:2:2, .mov"),
+           "yuv422p10le", about="Apple ProRes 422 HQ, 10-bit 4:2:2"),
     Format("prores4444", (".mov",), ("-c:v", "prores_ks", "-profile:v", "4444", "-vendor",
                                      "apl0", "-alpha_bits", "0"),
-           "yuv444p10le", about="Apple ProRes 4444 without alpha, 10-bit 4:4:4, .mov"),
+           "yuv444p10le", about="Apple ProRes 4444 without alpha, 10-bit 4:4:4"),
     Format("dnxhr", (".mov", ".mxf"), ("-c:v", "dnxhd", "-profile:v", "dnxhr_hq"), "yuv422p",
-           min_size=(256, 120), about="Avid DNxHR HQ, 8-bit 4:2:2, .mov or .mxf"),
+           min_size=(256, 120), about="Avid DNxHR HQ, 8-bit 4:2:2"),
     Format("dnxhr-hqx", (".mov", ".mxf"), ("-c:v", "dnxhd", "-profile:v", "dnxhr_hqx"),
-           "yuv422p10le", min_size=(256, 120), about="Avid DNxHR HQX, 10-bit 4:2:2, .mov or .mxf"),
+           "yuv422p10le", min_size=(256, 120), about="Avid DNxHR HQX, 10-bit 4:2:2"),
     Format("h264", (".mp4",), ("-c:v", "libx264", "-preset", "medium", "-crf", "12",
                                "-profile:v", "high", "-movflags", "+faststart"),
-           "yuv420p", even_size=True, about="H.264 High, 8-bit 4:2:0, .mp4 (review copies)"),
+           "yuv420p", even_size=True, about="H.264 High, 8-bit 4:2:0 (a review copy)"),
     Format("png", (".png",), ("-c:v", "png"), "rgb24", sequence=True,
            about="8-bit RGB PNG sequence"),
     Format("tiff", (".tif",), ("-c:v", "tiff", "-compression_algo", "lzw"), "rgb48le",

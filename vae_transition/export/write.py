@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import chain, repeat
 
 import numpy as np
 
@@ -43,17 +42,12 @@ class ExportResult:
     ranges: tuple[tuple[int, int], ...] = ()  # A's and B's frames shown beside it (timelines)
 
 
-
-def with_handles(frames: Iterable[np.ndarray], a_last: np.ndarray, b_first: np.ndarray,
-                 handles: int) -> Iterator[np.ndarray]:
-    """K held copies of A's last frame, the transition, K held copies of B's first frame."""
-    return chain(repeat(a_last, handles), frames, repeat(b_first, handles))
-
-
 def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSpec, out: str,
-                  clip: ClipInfo, transition_frames: int) -> ExportResult:
+                  clip: ClipInfo, transition_frames: int,
+                  progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """Encode frames (transition_frames + 2 * spec.handles of them, at clip's size, rate and
-    colour) to `out` in spec.format. `out` must have passed check_output."""
+    colour) to `out` in spec.format. `out` must have passed check_output. progress(done,
+    total) is called as frames are written."""
     fmt = FORMATS[spec.format]
     out_abs = os.path.abspath(out)
     check_size(fmt, clip.width, clip.height)
@@ -72,7 +66,7 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
     try:
         if fmt.sequence:
             os.mkdir(tmp)
-        n = write_frames(args, frames, (clip.width, clip.height))
+        n = write_frames(args, _counted(frames, expected, progress), (clip.width, clip.height))
         if n != expected:
             raise ExportError(f"the segment has {n} frames, expected {expected}")
         outputs.publish(tmp, out_abs, spec.overwrite)
@@ -87,6 +81,13 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
 
 
 # --- the clips' own timecode ----------------------------------------------------------------
+
+def _counted(frames: Iterable[np.ndarray], total: int, progress) -> Iterator[np.ndarray]:
+    for done, frame in enumerate(frames, 1):
+        yield frame
+        if progress:
+            progress(done, total)
+
 
 def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
     """Open the file and copy one packet to nowhere: stderr shows its header and metadata."""

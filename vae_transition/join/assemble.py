@@ -1,45 +1,41 @@
-"""From a join's layout to the splice: the pieces in order, the smart-render segments, the audio.
+"""From the join plan to the splice: the pieces in order, the smart-render segments, the audio.
 
-layout.parts() says where every output frame comes from; this module turns that into
-splice.Piece objects (a clip file with its in and out points, or a segment we encoded), encodes
-the "frames" parts (clip frames around a cut point or an overlap that a stream copy cannot
-reach, decoded and encoded again to match the clip), and says where each transition landed.
+The plan (plan.py) says where every output frame comes from and what is done to it; this module
+turns each of its parts into a splice.Piece: a clip's packets copied between clean keyframes, a
+clip's frames re-encoded (in the splice's own graph on the re-encode path; as a segment of their
+own, matched to clip A, in pass-through), or a cut's made transition.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from fractions import Fraction
 
-from ffmpeg_scripts import encode, probe, splice
-from ffmpeg_scripts.audio import Sound
+from ffmpeg_scripts import probe, splice
+from ffmpeg_scripts.encode import VideoFormat, span_args
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
-from vae_transition.join.plan import ClipUse, Part
+from vae_transition.join.plan import COPY, MAKE, JoinPlan, Part
 
 
 def keyframe_at(info: probe.ClipInfo, index: int):
-    """The clean keyframe at display frame `index` (layout only cuts copies at those)."""
+    """The clean keyframe at display frame `index` (the plan only cuts copies at those)."""
     return next(k for k in info.keyframes if k.index == index)
 
 
-def clip_piece(part: Part, info: probe.ClipInfo, fps: Fraction, passthrough: bool) -> splice.Piece:
-    """A clip's frames [part.start, part.end): stream-copied between clean keyframes (their pts
-    and dts become the concat list's in and out points), or conformed and trimmed."""
-    if not passthrough:
-        return splice.Piece(info.path, part.frames, info.fps, part.start)
-    count = info.frame_count
+def copy_piece(part: Part, info: probe.ClipInfo, fmt: VideoFormat) -> splice.Piece:
+    """A clip's packets [part.start, part.end) stream-copied between clean keyframes: their pts
+    and dts become the concat list's in and out points."""
     inpoint = keyframe_at(info, part.start).pts if part.start else None
-    outpoint = keyframe_at(info, part.end).dts if part.end < count else None
-    return splice.Piece(info.path, part.frames, fps, part.start, inpoint, outpoint)
+    outpoint = keyframe_at(info, part.end).dts if part.end < info.frame_count else None
+    return splice.Piece(info.path, part.frames, fmt.fps, part.start, inpoint, outpoint)
 
 
-def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: encode.VideoFormat,
+def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: VideoFormat,
                   path: str) -> splice.Piece:
     """Smart render: re-encode a clip's frames [start, end) as clip A's segments are encoded,
     so they splice between the copied packets (checked: exactly that many frames)."""
-    run(encode.span_args(ff, info, part.start, part.frames, fmt, path), what="ffmpeg (smart render)")
+    run(span_args(ff, info, part.start, part.frames, fmt, path), what="ffmpeg (smart render)")
     got = probe.count_frames(ff, path)
     if got != part.frames:
         raise RuntimeError(f"{info.path}: re-encoding frames {part.start}..{part.end - 1} gave "
@@ -47,41 +43,28 @@ def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: encod
     return splice.Piece(path, part.frames, fmt.fps)
 
 
-def pieces(ff: FFmpegBinary, parts: Sequence[Part], infos: Sequence[probe.ClipInfo],
-           segments: Sequence[str], fmt: encode.VideoFormat, passthrough: bool,
+def pieces(ff: FFmpegBinary, plan: JoinPlan, segments: Sequence[str],
            workdir: str) -> tuple[splice.Piece, ...]:
-    """The splice's pieces for every part (encoding the "frames" parts into workdir)."""
+    """The splice's pieces for every part of the plan, with cut k's made frames in
+    segments[k] (encoding pass-through's re-encoded parts into workdir)."""
     out = []
-    for n, part in enumerate(parts):
-        if part.kind == "transition":
-            out.append(splice.Piece(segments[part.index], part.frames, fmt.fps))
-        elif part.kind == "clip":
-            out.append(clip_piece(part, infos[part.index], fmt.fps, passthrough))
+    for n, part in enumerate(plan.parts):
+        info = plan.clips[part.index] if part.kind != MAKE else None
+        if part.kind == MAKE:
+            out.append(splice.Piece(segments[part.index], part.frames, plan.fmt.fps))
+        elif not plan.passthrough:  # conformed and trimmed in the splice's own graph
+            out.append(splice.Piece(info.path, part.frames, info.fps, part.start))
+        elif part.kind == COPY:
+            out.append(copy_piece(part, info, plan.fmt))
         else:
             path = os.path.join(workdir, f"frames-{n:03d}.mp4")
-            out.append(encode_frames(ff, part, infos[part.index], fmt, path))
+            out.append(encode_frames(ff, part, info, plan.fmt, path))
     return tuple(out)
 
 
-def transition_spans(parts: Sequence[Part]) -> tuple[tuple[int, int], ...]:
-    """(first, last) output frame of every transition, in cut order."""
-    spans, pos = [], 0
-    for p in parts:
-        if p.kind == "transition":
-            spans.append((pos, pos + p.frames - 1))
-        pos += p.frames
-    return tuple(spans)
-
-
-def sounds(infos: Sequence[probe.ClipInfo], uses: Sequence[ClipUse]) -> tuple[Sound, ...]:
-    return tuple(Sound(info, u.first, u.end, u.body) for info, u in zip(infos, uses))
-
-
-def source_ranges(infos: Sequence[probe.ClipInfo], uses: Sequence[ClipUse],
-                  fps: Fraction) -> list[tuple[int, int]]:
-    """Each clip's body in its own frames (timelines reference the media at its own rate)."""
-    def own(f: int, info: probe.ClipInfo) -> int:
-        return f if info.fps == fps else min(info.frame_count, round(f * info.fps / fps))
-
-    return [(own(u.body[0], i), max(own(u.body[0], i) + 1, own(u.body[1], i)))
-            for i, u in zip(infos, uses)]
+def splice_plan(ff: FFmpegBinary, plan: JoinPlan, segments: Sequence[str], workdir: str,
+                out: str, muxer: str, tags: dict[str, str] | None = None) -> splice.SplicePlan:
+    """The splice of a join plan into `out` (pieces encoded into workdir where needed)."""
+    return splice.SplicePlan(pieces(ff, plan, segments, workdir), plan.fmt, out, muxer,
+                             plan.passthrough, plan.sounds(), tuple(c.frames for c in plan.cuts),
+                             tuple((tags or {}).items()))

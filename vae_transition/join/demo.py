@@ -12,7 +12,7 @@ import numpy as np
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
-from vae_transition.join import previews as preview
+from vae_transition.join import previews
 from vae_transition.join.pipeline import JoinRequest, join
 from vae_transition.morph.transition import TransitionSpec
 
@@ -78,8 +78,9 @@ def run_demo(folder: str, ff: FFmpegBinary, spec: TransitionSpec, model,
     clip_a, clip_b = make_clips(ff, folder)
     out = os.path.join(folder, "joined.mp4")
     result = join(JoinRequest((clip_a, clip_b), out, spec, overwrite=True), ff, log, model)
-    first, last = result.cuts[0]
+    start, end = result.cuts[0]
     joined = probe.probe(ff, result.out)
-    seq = list(frames.iter_frames(ff, joined, start=first - 1, count=last - first + 3))
-    sheet = preview.write_png(os.path.join(folder, "transition.png"), preview.transition_sheet(seq))
+    seq = list(frames.iter_frames(ff, joined, start=start - 1, count=end - start + 2))
+    sheet = previews.write_png(os.path.join(folder, "transition.png"),
+                               previews.transition_sheet(seq))
     return {"clip A": clip_a, "clip B": clip_b, "joined": result.out, "contact sheet": sheet}

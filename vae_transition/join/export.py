@@ -1,72 +1,87 @@
-"""export: the transition from clip A to clip B alone, made exactly as `join` makes that cut,
-and written in an editor's format (export/write.py).
+"""export: the transition from clip A to clip B alone, in an editor's format.
 
-Insert mode's handles are held copies of the frames beside the cut (see docs/editors.md for why
-not an extrapolated morph); overlap mode's are the clips' own frames beside the overlap.
+The same plan and the same cut step as `join a b`, so the frames are the very ones join splices,
+and a transition join has made (or export has made before) comes from the cache. Handles come
+from the plan too: insert mode's are held copies of the frames beside the cut (see
+docs/editors.md for why not an extrapolated morph), overlap mode's the clips' own frames beside
+the overlap.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import chain
 
-import numpy as np
-
-from ffmpeg_scripts.encode import VideoFormat
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo
+from vae_transition.cache import cache_dir
 from vae_transition.export.formats import FORMATS, ExportError, ExportSpec, check_size
-from vae_transition.export.write import ExportResult, export_frames, with_handles
-from vae_transition.join import assemble, clipframes, cuts
-from vae_transition.join import plan as layout
-from vae_transition.morph.transition import make_overlap, make_transition
+from vae_transition.export.write import ExportResult, export_frames
+from vae_transition.join.clipframes import read_frames
+from vae_transition.join.cuts import CutProgress, cut_tasks, make_cut, segment_frames
+from vae_transition.join.notes import alpha_notes
+from vae_transition.join.plan import JoinPlan, plan_join
 from vae_transition.timing import parse_timecode
 
 
+def _quiet(message: str) -> None:
+    pass
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
 def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: ExportSpec,
-                   out: str, model=None, log: Callable[[str], None] = lambda s: None,
-                   points=(None, None)) -> ExportResult:
-    """Make the A -> B transition exactly as join does for that cut, and export it with handles.
+                   out: str, model=None, log: Callable[[str], None] = _quiet,
+                   points=(None, None), cache: bool = True,
+                   progress: Callable[[str, int, int], None] = _no_progress) -> ExportResult:
+    """Make the A -> B transition exactly as join does for that cut (or find it in the cache),
+    and write it to `out` with spec.handles handles on each side.
 
-    points: (A's, B's) timing.ClipPoints or None. Insert mode's handles are held copies of the
-    frames beside the cut; overlap mode's are the clips' own frames beside the overlap.
+    points: (A's, B's) timing.ClipPoints or None. progress(stage, done, total): "transition"
+    as its frames are made, then "writing" as they are encoded.
     """
-    fmt = FORMATS[spec.format]
-    check_size(fmt, a.width, a.height)
+    check_size(FORMATS[spec.format], a.width, a.height)
     parse_timecode(spec.timecode, a.fps)  # a bad --timecode fails before the morph
-    for line in clipframes.alpha_notes([a, b]):
+    for line in alpha_notes([a, b]):
         log(line)
-    vf = VideoFormat.of(a)
-    conform = (b.width, b.height, b.fps) != (a.width, a.height, a.fps)
-    ranges = clipframes.clip_ranges([a, b], points, vf)
-    names = [os.path.basename(i.path) for i in (a, b)]
-    uses, (use,) = layout.lay_out(ranges, [tspec.frames], tspec.overlap, names)
-    extra = spec.handles if tspec.overlap else clipframes.context_frames(tspec)
-    if tspec.overlap:
-        _check_handles(uses, use, spec.handles, names)
-    tail, head = clipframes.cut_inputs(ff, a, b, use, uses[0].first, uses[1].end, extra, vf,
-                                       conform)
-    tuned = cuts.pair_model(model, tail, head, tspec, log)
-    frames = _with_handles(tail, head, tspec, spec.handles, tuned)
-    result = export_frames(ff, frames, spec, out, a, tspec.frames)
-    return replace(result, ranges=tuple(assemble.source_ranges([a, b], uses, vf.fps)))
+    plan = plan_join([a, b], tspec, points=points)
+    before, after = _handles(ff, plan, spec.handles)
+    folder = str(cache_dir() / "segments") if cache else None
+    (task,) = cut_tasks(plan, ff, folder, keep_frames=True)
+    workdir = tempfile.mkdtemp(prefix="vae-transition-export-")
+    try:
+        made = make_cut(task, model, workdir, log=log, progress=_stage(progress, "transition"))
+        if made.cached:
+            log("the transition was made before: read from the cache")
+        frames = chain(before, segment_frames(ff, made), after)
+        result = export_frames(ff, frames, spec, out, a, tspec.frames,
+                               progress=_stage(progress, "writing"))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return replace(result, ranges=tuple(plan.source_ranges()))
 
 
-def _check_handles(uses, use, handles: int, names) -> None:
-    """Overlap handles are real frames: each clip must have them beside the overlap."""
-    room = (use.a_range[0] - uses[0].first, uses[1].end - use.b_range[1])
-    for name, have in zip(names, room):
-        if have < handles:
-            raise ExportError(f"{name}: --handles {handles} needs {handles} frames beside the "
-                              f"overlap; it has {have}")
+def _handles(ff: FFmpegBinary, plan: JoinPlan, n: int):
+    """A's and B's handle frames, as the plan's cut says (read before the morph, so that a clip
+    too short for them fails at once)."""
+    (cut,), (a, b) = plan.cuts, plan.clips
+    a_idx, b_idx = cut.handles(n)
+    if cut.overlap:
+        room = (cut.a_range[0] - plan.uses[0].first, plan.uses[1].end - cut.b_range[1])
+        for info, have in zip((a, b), room):
+            if have < n:
+                raise ExportError(f"{os.path.basename(info.path)}: --handles {n} needs {n} "
+                                  f"frames beside the overlap; it has {have}")
+    conform = not plan.passthrough
+    return (read_frames(ff, a, a_idx, plan.fmt, conform),
+            read_frames(ff, b, b_idx, plan.fmt, conform))
 
 
-def _with_handles(tail, head, tspec, handles: int, model) -> Iterator[np.ndarray]:
-    if tspec.overlap:
-        n = tspec.frames
-        morph = make_overlap(tail[len(tail) - n:], head[:n], tspec, model)
-        return chain(tail[len(tail) - n - handles:len(tail) - n], morph, head[n:n + handles])
-    return with_handles(make_transition(tail[-1], head[0], tspec, model), tail[-1], head[0],
-                        handles)
+def _stage(progress: Callable[[str, int, int], None], stage: str) -> CutProgress:
+    return lambda done, total: progress(stage, done, total)

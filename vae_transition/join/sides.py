@@ -1,5 +1,9 @@
 """The files a join adds beside OUT (--preview, --timeline) and putting the set in place:
-OUT and all of them, or (on any error, Ctrl-C included) none of them."""
+OUT and all of them, or (on any error, Ctrl-C included) none of them.
+
+Both read the join plan: previews find each transition in OUT at the plan's spans, timelines
+place the clips with the plan's ranges and the transitions' own frames.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ import os
 from collections.abc import Iterable, Sequence
 
 from ffmpeg_scripts import frames, probe
-from ffmpeg_scripts.encode import to_coded
 from ffmpeg_scripts.locate import FFmpegBinary
-from ffmpeg_scripts.probe import ClipInfo
 from vae_transition import outputs
-from vae_transition.export import write as export
-from vae_transition.export.formats import ExportError, ExportSpec
-from vae_transition.join import previews as preview
+from vae_transition.export.formats import ExportSpec
+from vae_transition.export.write import clip_timecode, export_frames, timeline_segment
+from vae_transition.join import previews
+from vae_transition.join.cuts import CutResult, segment_frames
+from vae_transition.join.plan import JoinError, JoinPlan
 from vae_transition.timeline.model import EXTENSIONS, build_timeline, parse_formats
 from vae_transition.timeline.write import write_timelines
 
@@ -32,49 +36,44 @@ def side_paths(req, out_abs: str) -> list[str]:
     return paths
 
 
-def check_free(req, out_abs: str, error: type[Exception]) -> None:
+def check_free(req, out_abs: str) -> None:
     """Before any work: the files --preview / --timeline add must be free (or --overwrite)."""
     for path in side_paths(req, out_abs):
         if os.path.lexists(path) and not req.overwrite:
-            raise error(f"{path}: already exists (use --overwrite to replace it)")
+            raise JoinError(f"{path}: already exists (use --overwrite to replace it)")
 
 
-def publish_all(ff: FFmpegBinary, req, infos, results, cuts, out_tmp: str, out_abs: str,
-                turn: int = 0, ranges=None):
+def publish_all(ff: FFmpegBinary, req, plan: JoinPlan, results: Sequence[CutResult],
+                out_tmp: str, out_abs: str) -> tuple[tuple[str, ...], list[str]]:
     """Put OUT in place (never clobbering without --overwrite), then write its previews and
-    timelines; on any error remove what this join made or replaced. (previews, timelines).
-    turn: the display rotation the transition segments are stored with; ranges: each clip's
-    frames shown outside transitions, in its own frames (for the timelines)."""
+    timelines; on any error remove what this join made or replaced. (previews, timelines)."""
     mine = outputs.identities([out_tmp])[out_tmp]
     before = outputs.identities(side_paths(req, out_abs))
     published = False
     try:
         outputs.publish(out_tmp, out_abs, req.overwrite)
         published = True
-        previews = write_previews(ff, out_abs, cuts) if req.preview else ()
-        written = _timelines(ff, req, infos, results, out_abs, turn, ranges) if req.timelines else []
+        shown = write_previews(ff, out_abs, plan.transition_spans) if req.preview else ()
+        written = join_timelines(ff, plan, results, out_abs, req.timelines) \
+            if req.timelines else []
     except BaseException:
         outputs.remove_if_same(out_abs, mine)  # ours, even if a signal split the publish
         if published:  # a join that lost the race made no side file: the winner's stay
             outputs.remove_changed(before)
         raise
-    return previews, written
+    return shown, written
 
 
-def _timelines(ff, req, infos, results, out_abs: str, turn: int, ranges) -> list[str]:
-    """Export each transition segment as ProRes beside OUT and write the editor timelines."""
-    segments = [r.segment for r in results]
-    return join_timelines(ff, infos, segments, out_abs, req.timelines, turn, ranges)
-
-
-def write_previews(ff: FFmpegBinary, out_abs: str, cuts) -> tuple[str, ...]:
-    """OUT.cutNN.png (contact sheet) and OUT.cutNN.gif for every transition, read from OUT."""
+def write_previews(ff: FFmpegBinary, out_abs: str,
+                   spans: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+    """OUT.cutNN.png (contact sheet) and OUT.cutNN.gif for every transition [start, end),
+    read from OUT with the frame on each side."""
     joined = probe.probe(ff, out_abs)
-    paths = preview_paths(out_abs, len(cuts))
-    for k, (first, last) in enumerate(cuts):
-        seq = list(frames.iter_frames(ff, joined, start=first - 1, count=last - first + 3))
-        preview.write_png(paths[2 * k], preview.transition_sheet(seq))
-        preview.write_gif(ff, out_abs, first - 1, last + 1, paths[2 * k + 1])
+    paths = preview_paths(out_abs, len(spans))
+    for k, (start, end) in enumerate(spans):
+        seq = list(frames.iter_frames(ff, joined, start=start - 1, count=end - start + 2))
+        previews.write_png(paths[2 * k], previews.transition_sheet(seq))
+        previews.write_gif(ff, out_abs, start - 1, end, paths[2 * k + 1])
     return tuple(paths)
 
 
@@ -95,26 +94,20 @@ def check_join_exports(out_abs: str, cuts: int, formats: Iterable[str], overwrit
     """Before a join with --timeline: every file it will add must be free (or --overwrite)."""
     for path in join_export_paths(out_abs, cuts, formats):
         if os.path.exists(path) and not overwrite:
-            raise ExportError(f"{path}: already exists (use --overwrite to replace it)")
+            raise JoinError(f"{path}: already exists (use --overwrite to replace it)")
 
 
-def join_timelines(ff: FFmpegBinary, infos: list[ClipInfo], segments: list[str], out_abs: str,
-                   formats: Iterable[str], turn: int = 0,
-                   ranges: Sequence[tuple[int, int]] | None = None) -> list[str]:
-    """Re-encode join's transition segments (any file ffmpeg reads) as NAME.tNN.mov beside the
-    joined file, and write NAME.otio/.xml/... placing clip, segment, clip, ... in order.
-    turn: the display rotation the segments are stored with (pass-through of phone clips).
-    ranges: each clip's (source_in, source_out) in its own frames, as the joined file shows it
-    outside transitions (timeline.build_timeline); None: every clip whole."""
+def join_timelines(ff: FFmpegBinary, plan: JoinPlan, results: Sequence[CutResult], out_abs: str,
+                   formats: Iterable[str]) -> list[str]:
+    """Write each cut's transition as NAME.tNN.mov (ProRes) beside the joined file, from its
+    made frames, and NAME.otio/.xml/... placing clip, transition, clip, ... as the plan does."""
     spec = ExportSpec("prores", overwrite=True)
-    results = []
-    for seg, path in zip(segments, join_segment_paths(out_abs, len(segments))):
-        seg_info = probe.probe(ff, seg)  # each cut may have its own length (join --from)
-        upright = (to_coded(f, turn, upright=True) for f in frames.iter_frames(ff, seg_info))
-        results.append(export.export_frames(ff, upright, spec, path, infos[0],
-                                           seg_info.frame_count))
+    exported = []
+    for result, path in zip(results, join_segment_paths(out_abs, len(results))):
+        upright = segment_frames(ff, result, plan.fmt.rotation if plan.passthrough else 0)
+        exported.append(export_frames(ff, upright, spec, path, plan.clips[0], result.frames))
     stem = os.path.splitext(out_abs)[0]
-    tl = build_timeline(os.path.basename(stem), infos,
-                        [export.timeline_segment(r) for r in results],
-                        [export.clip_timecode(ff, i) for i in infos], ranges=ranges)
-    return [r.path for r in results] + write_timelines(tl, list(formats), stem)
+    tl = build_timeline(os.path.basename(stem), plan.clips,
+                        [timeline_segment(r) for r in exported],
+                        [clip_timecode(ff, c) for c in plan.clips], ranges=plan.source_ranges())
+    return [r.path for r in exported] + write_timelines(tl, list(formats), stem)

@@ -15,15 +15,13 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
 from vae_transition import cache, tensors
+from vae_transition.cache import cache_dir
 from vae_transition.digests import code_digest, model_digest
 from vae_transition.train.dataset import CropSampler, Image
-
-CACHE_ENV = "VAE_TRANSITION_CACHE"
 
 
 @dataclass(frozen=True)
@@ -40,18 +38,11 @@ class AdaptConfig:
                                # this pair, which is what the morph shows
 
 
-def cache_dir() -> Path:
-    """$VAE_TRANSITION_CACHE, else $XDG_CACHE_HOME/vae-transition, else ~/.cache/vae-transition."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vae-transition"
-
-
 def cache_key(model, images: list[np.ndarray], cfg: AdaptConfig, seed: int) -> str:
     """sha256 over the base weights, the frames and the settings: any change retrains."""
-    code = code_digest("vae_transition.train.adapt", "vae_transition.train.loop", "vae_transition.train.dataset",
-                       "vae_transition.model", "vae_transition.train.latent_warp")
+    code = code_digest("vae_transition.train.adapt", "vae_transition.train.loop",
+                       "vae_transition.train.dataset", "vae_transition.model",
+                       "vae_transition.train.latent_warp")
     h = hashlib.sha256(repr((asdict(cfg), seed, asdict(model.cfg), code,
                              model_digest(model))).encode())
     for img in images:

@@ -1,4 +1,4 @@
-"""Where a join's frames come from (layout.py) and which keyframes a copy may cut at
+"""Where a join's frames come from (join/plan.py) and which keyframes a copy may cut at
 (keyframes.py): pure, no ffmpeg."""
 
 from fractions import Fraction
@@ -36,22 +36,22 @@ def test_smart_render_reencodes_only_the_gops_the_overlap_cuts_into():
     """GOPs of 30: A's overlap starts at 72 (GOP 60..89), B's ends at 24 (GOP 0..29)."""
     clips, cuts = lay_out([(0, 96), (0, 96)], [24], True, ["a", "b"])
     out = parts(clips, cuts, [keys(0, 30, 60, 90), keys(0, 30, 60, 90)], [96, 96])
-    assert out == [Part("clip", 0, 0, 60), Part("frames", 0, 60, 72), Part("transition", 0, 0, 24),
-                   Part("frames", 1, 24, 30), Part("clip", 1, 30, 96)]
+    assert out == [Part("copy", 0, 0, 60), Part("reencode", 0, 60, 72), Part("make", 0, 0, 24),
+                   Part("reencode", 1, 24, 30), Part("copy", 1, 30, 96)]
     assert reencoded_frames(out) == 12 + 6
 
 
 def test_cut_points_on_keyframes_copy_everything():
     clips, cuts = lay_out([(0, 60), (30, 96)], [12], False, ["a", "b"])
     out = parts(clips, cuts, [keys(0, 30, 60, 90), keys(0, 30, 60, 90)], [96, 96])
-    assert reencoded_frames(out) == 0 and [p.kind for p in out] == ["clip", "transition", "clip"]
+    assert reencoded_frames(out) == 0 and [p.kind for p in out] == ["copy", "make", "copy"]
 
 
 def test_a_body_without_a_clean_span_is_reencoded_whole():
     clips, cuts = lay_out([(0, 96), (0, 96)], [24], True, ["a", "b"])
     out = parts(clips, cuts, [keys(0), keys(0, 90)], [96, 96])
-    assert out[0] == Part("frames", 0, 0, 72)  # A's only keyframe is 0: nothing to copy up to
-    assert Part("frames", 1, 24, 90) in out and Part("clip", 1, 90, 96) in out
+    assert out[0] == Part("reencode", 0, 0, 72)  # A's only keyframe is 0: nothing to copy up to
+    assert Part("reencode", 1, 24, 90) in out and Part("copy", 1, 90, 96) in out
 
 
 def test_without_exact_seek_a_copy_only_starts_at_the_first_frame():
@@ -59,7 +59,7 @@ def test_without_exact_seek_a_copy_only_starts_at_the_first_frame():
     A's copy may still end early (an outpoint needs no seek)."""
     clips, cuts = lay_out([(0, 96), (0, 96)], [24], True, ["a.ts", "b.ts"])
     out = parts(clips, cuts, [keys(0, 30, 60, 90)] * 2, [96, 96], [False, False])
-    assert out[0] == Part("clip", 0, 0, 60) and out[-1] == Part("frames", 1, 24, 96)
+    assert out[0] == Part("copy", 0, 0, 60) and out[-1] == Part("reencode", 1, 24, 96)
 
 
 def packets(*rows):

@@ -1,0 +1,80 @@
+"""What a join says it does: one-line notes made from the plan, so that each says what actually
+happens (the path taken, what is copied, re-encoded or made, what is conformed or dropped).
+
+Pure: a JoinPlan in, lines out. The pipeline passes them to its `log`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+
+from ffmpeg_scripts.probe import ClipInfo
+from vae_transition.join.plan import COPY, REENCODE, JoinPlan
+from vae_transition.timing import fps_text
+
+_ALPHA = re.compile(r"^(yuva|gbrap|ya\d)|rgba|bgra|argb|abgr|rgb32|bgr32")
+
+
+def conform_notes(plan: JoinPlan) -> list[str]:
+    """One note per clip that is conformed to the output's size or frame rate."""
+    fmt, notes = plan.fmt, []
+    for info in plan.clips:
+        changes = []
+        if (info.width, info.height) != (fmt.width, fmt.height):
+            changes.append(f"{info.width}x{info.height} -> {fmt.width}x{fmt.height} (fit and pad)")
+        if info.fps != fmt.fps:
+            changes.append(f"{fps_text(info.fps)} -> {fps_text(fmt.fps)} fps")
+        if changes:
+            notes.append(f"note: conforming {os.path.basename(info.path)}: " + ", ".join(changes))
+    return notes
+
+
+def alpha_notes(infos: Sequence[ClipInfo]) -> list[str]:
+    """A clip with an alpha channel (ProRes 4444, PNG in .mov, ...) loses it: say so."""
+    return [f"note: {os.path.basename(i.path)} has an alpha channel ({i.pix_fmt}); the output "
+            f"has none, so its transparency is dropped" for i in infos if _ALPHA.search(i.pix_fmt)]
+
+
+def transitions_text(lengths: Sequence[int]) -> tuple[str, str]:
+    """(subject, its length) for a sentence: ("the transition is", "24 frames"), ("the 2
+    transitions are", "24 and 18 frames"), ("the 9 transitions are", "12 frames each")."""
+    n = len(lengths)
+    if n == 1:
+        return "the transition is", f"{lengths[0]} frames"
+    subject = f"the {n} transitions are"
+    if len(set(lengths)) == 1:
+        return subject, f"{lengths[0]} frames each"
+    if n <= 3:
+        return subject, f"{', '.join(map(str, lengths[:-1]))} and {lengths[-1]} frames"
+    return subject, f"{min(lengths)} to {max(lengths)} frames, {sum(lengths)} in all"
+
+
+def path_notes(plan: JoinPlan) -> list[str]:
+    """The path the join takes, in what it does to the clips' frames and the transitions'."""
+    subject, length = transitions_text([c.frames for c in plan.cuts])
+    if not plan.passthrough:
+        return [f"re-encode: everything is encoded once at high quality ({plan.reason})"]
+    a = plan.clips[0]
+    what = f"{a.codec} {a.pix_fmt} {a.width}x{a.height} @ {fps_text(a.fps)}"
+    copied, again = plan.count(COPY), plan.count(REENCODE)
+    if not again:
+        lines = [f"pass-through: the clips are stream-copied ({what}); only {subject} encoded "
+                 f"({length})"]
+    elif not copied:
+        lines = [f"pass-through: the clips match ({what}) but hold no clean keyframe inside the "
+                 f"frames shown, so all {again} clip frames are re-encoded to match clip A, and "
+                 f"{subject} encoded ({length})"]
+    else:
+        lines = [f"pass-through: the clips are stream-copied ({what}) except around the cuts; "
+                 f"{subject} encoded ({length})"]
+    if plan.smart_render:
+        lines.append(f"smart render: {again} clip frames re-encoded around the cuts (the GOPs "
+                     f"they cut into), {copied} stream-copied")
+    return lines
+
+
+def plan_notes(plan: JoinPlan) -> list[str]:
+    """Every note about a plan, once each, in the order a user reads them."""
+    return list(dict.fromkeys(conform_notes(plan) + alpha_notes(plan.clips) + path_notes(plan)))
