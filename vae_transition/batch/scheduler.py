@@ -217,7 +217,8 @@ def _finish(run: JobRun, step, outcome: tuple, opts: Options) -> None:
             run.plan, run.notes = value, list(value.notes)
             run.tasks = steps.tasks(value, opts.ff, segments_of(opts))
         elif step == "splice":
-            run.status, run.entry = "done", {**value, "seconds": _since(run.started)}
+            run.status = "done"
+            run.entry = {**value, "status": "done", "seconds": _since(run.started)}
         else:
             run.results[step] = value
         return
