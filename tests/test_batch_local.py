@@ -5,11 +5,15 @@ dies mid-task is replaced and its task retried."""
 
 from __future__ import annotations
 
+import signal
+import time
+
 import pytest
 
 from batch_helpers import (check_standard_batch, cli, crash_once, frame_digests,
                            join_one_by_one, kill_and_resume, leftovers, make_media, report,
-                           standard_jobs, write_jobs)
+                           standard_jobs, start, write_jobs)
+from conftest import alive, descendants
 from vae_transition.batch import scheduler, worker
 from vae_transition.batch.jobs import read_jobs
 from vae_transition.batch.local import LocalExecutor
@@ -74,3 +78,29 @@ def test_with_no_retries_a_crash_fails_its_job_with_the_reason(media, tmp_path, 
     assert entry["error"] == "its worker process died (exit status 9) (tried 1 times)"
     assert not (out / "o.mp4").exists() and not (out / "o.mp4.batch.json").exists()
     assert [p for p in leftovers(out) if ".tmp-" in p] == []
+
+
+def test_ctrl_c_stops_every_worker_and_keeps_finished_jobs(media, tmp_path):
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [
+        {"output": f"j{k}.mp4", "clips": [str(media["a"]), str(media["b"])],
+         "method": "crossfade", "frames": 6 + k} for k in range(6)])
+    out = tmp_path / "out"
+    proc = start("batch", jobs, "--out-dir", out, "--workers", "2", "--cache-dir",
+                 tmp_path / "cache")
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.batch.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    kids = descendants(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == ("interrupted (SIGINT): finished jobs are kept; run "
+                                            "the same command again to finish the rest")
+    deadline = time.monotonic() + 10
+    while [k for k in kids if alive(k)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [k for k in kids if alive(k)], "a worker outlived the interrupted batch"
+    assert leftovers(out) == []
+    for name in (p.name for p in out.glob("*.mp4")):  # only whole outputs, each with its count
+        assert len(frame_digests(out / name)) == 24 + int(name[1]) + 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from vae_transition.cli.common import ffmpeg_option, note, user_errors
+from vae_transition.cli.common import exit_interrupted, ffmpeg_option, note, user_errors
 
 
 @click.command()
@@ -49,7 +49,11 @@ def batch(jobs_file, out_dir, executor, address, workers, retries, cache_dir, no
         raise click.UsageError("--address is for --executor ray")
     req = BatchRequest(jobs_file, out_dir, executor, address, workers, retries, not no_cache,
                        cache_dir, model_path, ffmpeg_path, overwrite, score=as_json)
-    result = run_batch(req, (lambda s: None) if quiet else note, progress=not quiet)
+    try:
+        result = run_batch(req, (lambda s: None) if quiet else note, progress=not quiet)
+    except KeyboardInterrupt as exc:
+        exit_interrupted(exc, "finished jobs are kept; run the same command again to finish "
+                              "the rest")
     click.echo(to_json(result.entries, result.totals) if as_json
                else table(result.entries, result.totals))
     if result.failed:

@@ -50,10 +50,10 @@ def catch_signals() -> None:
         signal.signal(sig, _on_signal)
 
 
-def exit_interrupted(exc: KeyboardInterrupt) -> None:
+def exit_interrupted(exc: KeyboardInterrupt, kept: str = "nothing was written") -> None:
     """Exit 128 + the signal's number (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
     signum = getattr(exc, "signum", signal.SIGINT)
-    note(f"interrupted ({signal.Signals(signum).name}): nothing was written")
+    note(f"interrupted ({signal.Signals(signum).name}): {kept}")
     sys.exit(128 + signum)
 
 

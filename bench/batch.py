@@ -1,0 +1,188 @@
+"""Batch throughput: 12 two-clip jobs (1280x768, 4 s, 24 fps, H.264) three ways, in one run.
+
+    python bench/batch.py            # -> bench/results/batch.md
+
+1. one `vae-transition join` process a job, one after the other (what a shell loop does);
+2. `vae-transition batch --executor local` (worker processes that load torch and the model once);
+3. `vae-transition batch --executor ray` on a Ray cluster started here (`ray start --head` on
+   127.0.0.1), so the driver's connection, not the cluster's start, is in the time.
+
+Default settings (the VAE morph, 24-frame transitions), --no-cache everywhere (every transition
+computed), each way in a fresh output folder. The outputs of the three ways are checked to have
+the same frames. Ratios come from this one run; the machine's other load moves every way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.speed import machine, make_clip  # noqa: E402
+from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
+from ffmpeg_scripts.probe import input_url  # noqa: E402
+from ffmpeg_scripts.process import run_capture  # noqa: E402
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule=110",
+           "life=mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00", "testsrc",
+           "gradients")
+JOBS = 12
+RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # the node is 127.0.0.1, not eth0's address
+           "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+
+
+def jobs_file(ff, folder: str) -> tuple[str, list[dict]]:
+    """12 distinct pairs of 8 clips (each clip 4 s): no two jobs share a transition."""
+    clips = [make_clip(ff, os.path.join(folder, f"clip{k}.mp4"), 4.0, source=s)
+             for k, s in enumerate(SOURCES)]
+    pairs = [(k, (k + 1) % 8) for k in range(8)] + [(k, (k + 3) % 8) for k in range(4)]
+    jobs = [{"output": f"job{n:02d}.mp4", "clips": [clips[a], clips[b]]}
+            for n, (a, b) in enumerate(pairs[:JOBS])]
+    path = os.path.join(folder, "jobs.jsonl")
+    with open(path, "w") as fh:
+        fh.writelines(json.dumps(j) + "\n" for j in jobs)
+    return path, jobs
+
+
+def cli(*args, env=None) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "vae_transition", *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})})
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    return seconds, proc
+
+
+def one_process_each(jobs: list[dict], out: str) -> float:
+    os.makedirs(out)
+    start = time.perf_counter()
+    for job in jobs:
+        cli("join", *job["clips"], "-o", os.path.join(out, job["output"]), "--no-cache", "-q")
+    return time.perf_counter() - start
+
+
+def batch(jobs: str, out: str, *extra: str, env=None) -> tuple[float, dict]:
+    seconds, proc = cli("batch", jobs, "--out-dir", out, "--no-cache", "--json", "-q", *extra,
+                        env=env)
+    return seconds, json.loads(proc.stdout)
+
+
+def start_ray(temp: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ray_bin = os.path.join(os.path.dirname(sys.executable), "ray")
+    head = subprocess.Popen([ray_bin, "start", "--head", "--node-ip-address=127.0.0.1",
+                             f"--port={port}", f"--num-cpus={os.cpu_count()}",
+                             "--include-dashboard=false", "--disable-usage-stats",
+                             f"--temp-dir={temp}"], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **RAY_ENV})
+    output, _ = head.communicate(timeout=300)
+    if head.returncode != 0:
+        raise RuntimeError(f"ray start failed:\n{output[-2000:]}")
+    return head, f"127.0.0.1:{port}"
+
+
+def stop_ray(head: subprocess.Popen) -> None:
+    """Every process of the cluster is in the group that `ray start` led."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(head.pid, sig)
+        except ProcessLookupError:
+            return
+        time.sleep(3)
+
+
+def frames_md5(ff, path: str) -> str:
+    out, _ = run_capture([*ff.base(), "-i", input_url(path), "-map", "0:V:0", "-f", "framemd5",
+                          "pipe:1"])
+    return "\n".join(line.rsplit(",", 1)[1] for line in out.decode().splitlines()
+                     if line and not line.startswith("#"))
+
+
+def per_step(report: dict) -> dict:
+    """Mean seconds a job spent in each step, from the local batch's JSON report."""
+    jobs = [j for j in report["jobs"] if j["status"] == "done"]
+    cuts = [c["seconds"] for j in jobs for c in j["cuts"]]
+    return {"cut": sum(cuts) / len(cuts),
+            "probe": sum(j["timings"]["probe"] for j in jobs) / len(jobs),
+            "splice": sum(j["timings"]["splice"] + j["timings"].get("smart_render", 0)
+                          for j in jobs) / len(jobs)}
+
+
+def scale_estimate(steps: dict, clip_mb: float, out_mb: float) -> list[str]:
+    """Jobs an hour on 10 nodes of 16 cores, from the measured per-step cost on one core."""
+    job_cpu_s = steps["cut"] + steps["probe"] + steps["splice"]
+    per_node = 16 * 3600 / job_cpu_s
+    bytes_per_job = 2 * clip_mb + out_mb  # the splice reads both clips whole and writes one
+    return [
+        f"- one job's CPU time on one core (torch 1 thread a worker): {job_cpu_s:.1f} s "
+        f"(cut {steps['cut']:.1f} s, probe and plan {steps['probe']:.2f} s, splice "
+        f"{steps['splice']:.2f} s)",
+        f"- 10 nodes x 16 cores, one task a core: about {10 * per_node:,.0f} jobs an hour "
+        f"({per_node:,.0f} a node), if nothing else limits it",
+        f"- storage: a job reads its two clips ({2 * clip_mb:.1f} MB) and writes its output "
+        f"({out_mb:.1f} MB): {10 * per_node * bytes_per_job / 3600:,.0f} MB/s for the whole "
+        f"cluster at that rate",
+    ]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=RESULTS)
+    args = parser.parse_args(argv)
+    ff = find_ffmpeg()
+    with tempfile.TemporaryDirectory(prefix="vae-batch-bench-") as folder:
+        jobs_path, jobs = jobs_file(ff, folder)
+        t_join = one_process_each(jobs, os.path.join(folder, "join"))
+        t_local, local = batch(jobs_path, os.path.join(folder, "local"))
+        head, address = start_ray(tempfile.mkdtemp(prefix="vtray-", dir="/tmp"))
+        try:
+            t_ray, ray_report = batch(jobs_path, os.path.join(folder, "ray"), "--executor", "ray",
+                                      "--address", address, env=RAY_ENV)
+        finally:
+            stop_ray(head)
+        same = all(frames_md5(ff, os.path.join(folder, way, j["output"]))
+                   == frames_md5(ff, os.path.join(folder, "join", j["output"]))
+                   for j in jobs for way in ("local", "ray"))
+        clip_mb = os.path.getsize(jobs[0]["clips"][0]) / 1e6
+        out_mb = os.path.getsize(os.path.join(folder, "local", jobs[0]["output"])) / 1e6
+        steps = per_step(local)
+    rate = {k: 60 * JOBS / t for k, t in (("join", t_join), ("local", t_local), ("ray", t_ray))}
+    rows = [
+        "| way | seconds for 12 jobs | jobs per minute | against one process a job | goal |",
+        "|---|---|---|---|---|",
+        f"| one `join` process a job | {t_join:.1f} | {rate['join']:.2f} | 1.00x | |",
+        f"| `batch --executor local` ({local['totals']['workers']} workers) | {t_local:.1f} | "
+        f"{rate['local']:.2f} | {rate['local'] / rate['join']:.2f}x | >= 1.5x |",
+        f"| `batch --executor ray` (local cluster, {ray_report['totals']['workers']} tasks at "
+        f"once) | {t_ray:.1f} | {rate['ray']:.2f} | {rate['ray'] / rate['join']:.2f}x "
+        f"({rate['ray'] / rate['local']:.2f}x local) | within 15% of local |",
+    ]
+    text = "\n".join([
+        "# Batch throughput", "", f"Machine: {machine()}. One run; {JOBS} two-clip jobs, "
+        "1280x768, 4 s clips, default settings (VAE morph, 24 frames), --no-cache.", "",
+        *rows, "", f"Outputs of the three ways have the same frames: {'yes' if same else 'NO'}.",
+        "", "## Per job, measured (the local batch's report), and the scale estimate", "",
+        *scale_estimate(steps, clip_mb, out_mb), ""])
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "batch.md"), "w") as fh:
+        fh.write(text)
+    print(text)
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
