@@ -30,8 +30,9 @@ import numpy as np  # noqa: E402
 from ffmpeg_scripts import frames, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from ffmpeg_scripts.process import run  # noqa: E402
+from ffmpeg_scripts.samples import pan_clip_args  # noqa: E402
 from vae_transition.join import previews as preview  # noqa: E402
-from vae_transition.join.demo import FPS, pan_clip_args  # noqa: E402
+from vae_transition.join.demo import FPS  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
 from vae_transition.metrics import GOALS, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
@@ -118,8 +119,8 @@ def make_clip(ff, src: Source, size, out: str, seconds: int = 1) -> str:
     if src.photo:
         png = out + ".png"
         cv2.imwrite(png, cv2.cvtColor(photo(src.photo), cv2.COLOR_RGB2BGR))
-        run(pan_clip_args(ff, png, out, direction=src.direction, size=size, seconds=seconds,
-                          zoom=src.zoom))
+        run(pan_clip_args(ff, png, out, direction=src.direction, size=size, fps=FPS,
+                          seconds=seconds, zoom=src.zoom))
         os.remove(png)
     else:
         w, h = size

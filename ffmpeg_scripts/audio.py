@@ -1,4 +1,4 @@
-"""The joined file's one audio track, as filter_complex parts, in sync to the sample.
+"""The joined file's one audio track, as an ffmpeg-python graph, in sync to the sample.
 
 Each clip contributes its audio (or silence) for the frames it shows outside transitions, and
 under each transition a bridge mixes A's audio of the transition's span (its last N frames
@@ -14,13 +14,15 @@ frame f is read from its own sample round(f * 48000 / fps), so nothing drifts ov
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
+
+import ffmpeg
 
 from ffmpeg_scripts.probe import ClipInfo
 
 AUDIO_RATE = 48000
-_FORMAT = f"aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 
 
 @dataclass(frozen=True)
@@ -68,43 +70,55 @@ def takes(sounds: tuple[Sound, ...], bridges: tuple[int, ...], fps: Fraction) ->
     return out
 
 
-def _read(take: Take, sound: Sound, source: str, label: str) -> str:
-    """One take as [label]: a clip's audio from its sample, padded with silence to its length."""
-    n, fade = take.length, ""
-    if take.fade:
-        fade = f",afade=t={take.fade}:ss=0:ns={n}:curve=qsin"
-    if not sound.clip.has_audio:
-        return f"anullsrc=r={AUDIO_RATE}:cl=stereo,atrim=end_sample={n}{fade}[{label}]"
-    lead = f"adelay={-take.start}S:all=1," if take.start < 0 else ""  # before the clip: silence
-    return (f"[{source}]{lead}atrim=start_sample={max(0, take.start)},asetpts=PTS-STARTPTS,"
-            f"apad=whole_len={n},atrim=end_sample={n}{fade}[{label}]")
+def _read(take: Take, source):
+    """One take from `source` (a clip's audio, or silence): `take.length` samples from its
+    sample `take.start`, padded with silence, faded in or out over its whole length."""
+    n = take.length
+    if take.start < 0:  # it starts before the clip: silence first
+        source = source.filter("adelay", f"{-take.start}S", all=1)
+    out = (source.filter("atrim", start_sample=max(0, take.start)).filter("asetpts", "PTS-STARTPTS")
+           .filter("apad", whole_len=n).filter("atrim", end_sample=n))
+    return _faded(out, take)
 
 
-def audio_graph(sounds: tuple[Sound, ...], bridges: tuple[int, ...], fps: Fraction,
-                inputs: dict[int, int]) -> list[str]:
-    """filter_complex parts building [aout]; inputs maps clip index -> ffmpeg input index."""
+def _faded(stream, take: Take):
+    if not take.fade:
+        return stream
+    return stream.filter("afade", t=take.fade, ss=0, ns=take.length, curve="qsin")
+
+
+def _silent(take: Take, silence):
+    """A take of a clip without audio: silence of its length."""
+    return _faded(silence.filter("atrim", end_sample=take.length), take)
+
+
+def audio_stream(sounds: tuple[Sound, ...], bridges: tuple[int, ...], fps: Fraction,
+                 inputs: dict[str, object]):
+    """The output's audio as one ffmpeg-python stream; inputs maps a file's path -> its input
+    node (files with audio only). Each file's audio is read once and split for all its takes
+    (a clip used twice is one input: ffmpeg-python merges equal nodes).
+
+    Silence is a lavfi input (anullsrc): ffmpeg-python's filters need an input stream, so a
+    source filter cannot sit inside the graph as it did in the hand-written one."""
     plan = takes(sounds, bridges, fps)
-    uses: dict[int, int] = {}
+    uses = Counter(sounds[t.clip].clip.path if sounds[t.clip].clip.has_audio else ""
+                   for stretch in plan for t in stretch)
+    splits = {path: (inputs[path]["a:0"].filter("aresample", AUDIO_RATE)
+                     .filter("aformat", sample_fmts="fltp", channel_layouts="stereo")
+                     .filter("asetpts", "PTS-STARTPTS").filter_multi_output("asplit", n))
+              for path, n in uses.items() if path}
+    if uses[""]:
+        splits[""] = (ffmpeg.input(f"anullsrc=r={AUDIO_RATE}:cl=stereo", format="lavfi")["a"]
+                      .filter_multi_output("asplit", uses[""]))
+    seen, order = Counter(), []
     for stretch in plan:
+        parts = []
         for t in stretch:
-            uses[t.clip] = uses.get(t.clip, 0) + 1
-    parts, seen = [], {k: 0 for k in uses}
-    for k, count in uses.items():
-        if sounds[k].clip.has_audio:
-            parts.append(f"[{inputs[k]}:a:0]{_FORMAT},asetpts=PTS-STARTPTS,asplit={count}"
-                         + "".join(f"[c{k}_{i}]" for i in range(count)))
-    order = []
-    for j, stretch in enumerate(plan):
-        labels = []
-        for i, t in enumerate(stretch):
-            labels.append(f"s{j}_{i}")
-            parts.append(_read(t, sounds[t.clip], f"c{t.clip}_{seen[t.clip]}", labels[-1]))
-            seen[t.clip] += 1
-        if len(labels) == 1:
-            order.append(f"[{labels[0]}]")
-        else:
-            parts.append("".join(f"[{x}]" for x in labels)
-                         + f"amix=inputs={len(labels)}:normalize=0:duration=longest[m{j}]")
-            order.append(f"[m{j}]")
-    parts.append("".join(order) + f"concat=n={len(order)}:v=0:a=1[aout]")
-    return parts
+            path = sounds[t.clip].clip.path if sounds[t.clip].clip.has_audio else ""
+            source = splits[path].stream(seen[path])
+            seen[path] += 1
+            parts.append(_read(t, source) if path else _silent(t, source))
+        order.append(parts[0] if len(parts) == 1 else
+                     ffmpeg.filter(parts, "amix", inputs=len(parts), normalize=0,
+                                   duration="longest"))
+    return ffmpeg.concat(*order, v=0, a=1)

@@ -1,7 +1,10 @@
 """Encode raw RGB frames (the transition) into a clip that matches another clip's stream.
 
 Two targets: a segment that can be stream-copied between the clips (same codec, pixel format,
-profile and colour tags as clip A), and a lossless intermediate for the re-encode path.
+profile and colour tags as clip A), and a lossless intermediate for the re-encode path. Also the
+smart render's re-encoded GOPs and the preview GIF. encoder_options() is the one place for the
+x264 / x265 flags (the splice's re-encode uses it too). Each command is an ffmpeg-python graph
+(graphs.py), compiled to argv.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
 
+import ffmpeg
 import numpy as np
 
+from ffmpeg_scripts import graphs
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import open_pipe
@@ -27,8 +32,6 @@ X264_PROFILES = {
 # Pixel formats libx264 / libx265 take as they are; anything else is encoded as yuv420p.
 X26X_PIX_FMTS = {"yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le",
                  "yuv444p10le"}
-# Colour matrices swscale knows by the names ffmpeg prints in a stream header.
-MATRICES = {"bt709", "bt470bg", "smpte170m", "bt2020nc", "fcc", "smpte240m"}
 
 
 @dataclass(frozen=True)
@@ -66,65 +69,60 @@ def to_coded(frame: np.ndarray, rotation: int, upright: bool = False) -> np.ndar
     return np.rot90(frame, turns if upright else -turns) if turns else frame
 
 
-def raw_input_args(width: int, height: int, fps: Fraction) -> list[str]:
-    """ffmpeg input options for rgb24 frames of (height, width, 3) uint8 on stdin."""
-    return ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-            "-framerate", f"{fps.numerator}/{fps.denominator}", "-i", "pipe:0"]
-
-
-def color_args(color: str | None) -> tuple[str, list[str]]:
-    """(scale filter, output tags) so RGB -> YUV uses the same matrix the clip is decoded with."""
-    if color not in MATRICES:
-        # Untagged clips decode as bt601; convert with it but leave the segment untagged too, so
-        # a decoder sees no parameter change at the splice.
-        return "scale=out_color_matrix=bt470bg:out_range=tv,setparams=colorspace=unknown", []
-    scale = f"scale=out_color_matrix={color}:out_range=tv"
-    tags = ["-colorspace", color]
-    if color == "bt709":
-        tags += ["-color_primaries", "bt709", "-color_trc", "bt709"]
-    return scale, tags
+def encoder_options(fmt: VideoFormat, match_profile: bool = True) -> dict:
+    """The one place for x264 / x265 flags: encoder, pixel format, preset and quality for
+    `fmt`'s codec; match_profile: also its H.264 profile (a segment that sits in the clip's
+    stream), else the encoder's own (the re-encode path's single encode)."""
+    options = {"c:v": ENCODERS[fmt.codec], "pix_fmt": fmt.pix_fmt, "preset": "medium"}
+    if fmt.codec != "hevc":
+        options["crf"] = fmt.crf
+        profile = X264_PROFILES.get((fmt.profile or "").lower()) if match_profile else None
+        if profile and (profile != "baseline" or fmt.pix_fmt == "yuv420p"):
+            options["profile:v"] = profile
+        return options
+    return {**options, "crf": fmt.crf + 2, "x265-params": "log-level=error", "tag:v": "hvc1"}
 
 
 def segment_args(ff: FFmpegBinary, fmt: VideoFormat, out: str) -> list[str]:
-    """Encode stdin frames to a segment that matches `fmt` closely enough to be stream-copied."""
-    scale, tags = color_args(fmt.color)
-    args = ff.base() + raw_input_args(*fmt.coded_size, fmt.fps)
-    args += ["-vf", f"{scale},format={fmt.pix_fmt}", *_codec_args(fmt)]
-    return args + tags + ["-an", "-f", "mp4", "-y", out]
+    """Encode stdin frames to a segment that matches `fmt` closely enough to be stream-copied:
+    RGB to YUV with the matrix the clip is decoded with, tagged like the clip."""
+    frames = graphs.raw_input(*fmt.coded_size, fmt.fps)
+    video = graphs.to_yuv(frames, fmt.color).filter("format", fmt.pix_fmt)
+    return graphs.command(ff, ffmpeg.output(
+        video, out, format="mp4", an=None, **encoder_options(fmt),
+        **graphs.color_tags(fmt.color)).overwrite_output())
 
 
 def span_args(ff: FFmpegBinary, clip: ClipInfo, start: int, count: int, fmt: VideoFormat,
               out: str) -> list[str]:
     """Re-encode a clip's frames start..start+count-1 (display order) as a segment matching
     `fmt` (the smart render's GOP pieces): YUV to YUV in one ffmpeg run, with no RGB round trip,
-    and stored as the clip stores them (-noautorotate: a phone clip's frames stay turned)."""
-    _, tags = color_args(fmt.color)
+    and stored as the clip stores them (noautorotate: a phone clip's frames stay turned)."""
+    video = ffmpeg.input(input_url(clip.path), noautorotate=None, reinit_filter=0)["V:0"]
     rate = f"{fmt.fps.denominator}/({fmt.fps.numerator}*TB)"  # frame n at n / fps exactly
-    vf = f"select=gte(n\\,{start}),setpts=(N)*{rate},format={fmt.pix_fmt}"
-    return ff.base() + ["-noautorotate", "-reinit_filter", "0", "-i", input_url(clip.path),
-                        "-map", "0:V:0", "-fps_mode", "passthrough", "-vf", vf,
-                        "-frames:v", str(count), *_codec_args(fmt), *tags,
-                        "-an", "-f", "mp4", "-y", out]
-
-
-def _codec_args(fmt: VideoFormat) -> list[str]:
-    """Encoder, pixel format, preset, quality and profile matching `fmt`'s stream."""
-    enc = ENCODERS[fmt.codec]
-    args = ["-c:v", enc, "-pix_fmt", fmt.pix_fmt]
-    if enc == "libx264":
-        args += ["-preset", "medium", "-crf", str(fmt.crf)]
-        profile = X264_PROFILES.get((fmt.profile or "").lower())
-        if profile and (profile != "baseline" or fmt.pix_fmt == "yuv420p"):
-            args += ["-profile:v", profile]
-        return args
-    return args + ["-preset", "medium", "-crf", str(fmt.crf + 2), "-x265-params",
-                   "log-level=error", "-tag:v", "hvc1"]
+    video = (video.filter("select", f"gte(n,{start})").filter("setpts", f"(N)*{rate}")
+             .filter("format", fmt.pix_fmt))
+    return graphs.command(ff, ffmpeg.output(
+        video, out, format="mp4", an=None, fps_mode="passthrough", **{"frames:v": count},
+        **encoder_options(fmt), **graphs.color_tags(fmt.color)).overwrite_output())
 
 
 def lossless_args(ff: FFmpegBinary, width: int, height: int, fps: Fraction, out: str) -> list[str]:
     """Encode stdin frames losslessly in RGB (FFV1 in Matroska): an intermediate for re-encoding."""
-    return ff.base() + raw_input_args(width, height, fps) + [
-        "-c:v", "ffv1", "-pix_fmt", "bgr0", "-an", "-f", "matroska", "-y", out]
+    return graphs.command(ff, ffmpeg.output(graphs.raw_input(width, height, fps), out,
+                                            format="matroska", an=None, pix_fmt="bgr0",
+                                            **{"c:v": "ffv1"}).overwrite_output())
+
+
+def gif_args(ff: FFmpegBinary, src: str, first: int, last: int, out: str,
+             width: int = 320) -> list[str]:
+    """An animated GIF of frames first..last of src (a palette made for them, so colours hold)."""
+    video = ffmpeg.input(input_url(src), reinit_filter=0)["V:0"]
+    video = (video.filter("select", f"between(n,{first},{last})")
+             .filter("scale", width, -2, flags="area").split())
+    palette = video[0].filter("palettegen", stats_mode="diff")
+    shown = ffmpeg.filter([video[1], palette], "paletteuse", dither="bayer")
+    return graphs.command(ff, ffmpeg.output(shown, out, format="gif", loop=0).overwrite_output())
 
 
 def write_frames(args: list[str], frames: Iterable[np.ndarray], size: tuple[int, int]) -> int:

@@ -11,7 +11,7 @@ one with swscale's default BT.601 (limited "tv" range unless tagged "pc"/yuvj). 
 footage made for BT.709 comes out with slightly shifted colours; the encode side must use the
 same convention in reverse for a round trip (ClipInfo.color says which one applies).
 
-Chroma: the scaler is asked for interpolated chroma (SWS_FLAGS). Its default unscaled 4:2:0 ->
+Chroma: the scaler is asked for interpolated chroma (graphs.SWS_FLAGS). Its default unscaled 4:2:0 ->
 RGB path repeats each chroma sample over 2x2 pixels, and those blocks' edges are not in the
 picture: a morph carried them as fine detail (off the 2x2 grid, into colour fringes), and a
 sharpness measure counted them (testsrc2's bars: a quarter of their BT.709-luma Laplacian energy).
@@ -23,50 +23,51 @@ import math
 from collections import deque
 from typing import Iterator
 
+import ffmpeg
 import numpy as np
 
-from .errors import FFmpegError, MediaError
-from .locate import FFmpegBinary
-from .probe import ClipInfo, input_url
-from .process import open_pipe
+from ffmpeg_scripts import graphs
+from ffmpeg_scripts.encode import VideoFormat
+from ffmpeg_scripts.errors import FFmpegError, MediaError
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.probe import ClipInfo, input_url
+from ffmpeg_scripts.process import open_pipe
 
-# accurate_rnd takes swscale off its unscaled special converter, which ignores full_chroma_int;
-# a converted frame costs about 2.5x (a few ms at 1280x768: cut frames are few)
-SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int"
 # Frames decoded before the ones last_frames() keeps: absorbs seek rounding and variable rates.
 _TAIL_MARGIN_S = 0.5
 _TAIL_MARGIN_FRAMES = 4
 
 
 def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | None = None,
-              from_end: bool = False, vf: str = "") -> list[str]:
+              from_end: bool = False, conform: VideoFormat | None = None) -> list[str]:
     """The decode command: frames start..start+count-1 (count None: to the end) on stdout.
 
     from_end: decode only the tail instead, seeking to about `count` frames (plus a margin)
     before the end; the caller keeps the last `count` frames it gets (`start` is ignored).
-    vf: a filter applied first (e.g. the splice's conform filter); info's width and height
-    must then describe its output.
+    conform: fit the picture to this format first (the re-encode path's conform chain, with
+    this module's scaler flags); info's width, height and rate must then describe its output.
     """
     if start < 0 or (count is not None and count < 0):
         raise ValueError(f"start and count must be >= 0, got start={start}, count={count}")
-    seek = []
+    seek = {}
     if from_end:
         first = info.frame_count - (count or 0) - max(_TAIL_MARGIN_FRAMES,
                                                       math.ceil(info.fps * _TAIL_MARGIN_S))
         if first > 0:
             # Input -ss: jump to the keyframe before, decode from it, drop frames before the time.
-            seek = ["-ss", f"{float(first / info.fps):.6f}"]
-    chain = [vf] if vf else []
-    if start and not from_end:
-        # Exact by index, not by time: select counts decoded frames from 0.
-        chain.append(f"select=gte(n\\,{start})")
-    filters = ["-vf", ",".join(chain)] if chain else []
-    limit = ["-frames:v", str(count)] if count is not None and not from_end else []
-    # -reinit_filter 0: a change of frame parameters mid-file (a spliced segment with other colour
+            seek = {"ss": f"{float(first / info.fps):.6f}"}
+    # reinit_filter 0: a change of frame parameters mid-file (a spliced segment with other colour
     # tags) would rebuild the filter graph and restart select's frame counter n.
-    return [*ff.base(), *seek, "-reinit_filter", "0", "-i", input_url(info.path), "-map", "0:V:0",
-            "-fps_mode", "passthrough", *filters, *limit, "-sws_flags", SWS_FLAGS,
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+    video = ffmpeg.input(input_url(info.path), reinit_filter=0, **seek)["V:0"]
+    if conform is not None:
+        video = graphs.conform(video, conform.width, conform.height, conform.fps, conform.color,
+                               conform.pix_fmt, graphs.SWS_FLAGS)
+    if start and not from_end:
+        video = video.filter("select", f"gte(n,{start})")  # exact by index: n counts from 0
+    limit = {"frames:v": count} if count is not None and not from_end else {}
+    out = ffmpeg.output(graphs.to_rgb(video), "pipe:1", format="rawvideo", pix_fmt="rgb24",
+                        fps_mode="passthrough", **limit)
+    return graphs.command(ff, out)
 
 
 def _frames_from(ff: FFmpegBinary, info: ClipInfo, cmd: list[str]) -> Iterator[np.ndarray]:
@@ -94,25 +95,29 @@ def _frames_from(ff: FFmpegBinary, info: ClipInfo, cmd: list[str]) -> Iterator[n
 
 
 def iter_frames(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0,
-                count: int | None = None, vf: str = "") -> Iterator[np.ndarray]:
+                count: int | None = None, conform: VideoFormat | None = None
+                ) -> Iterator[np.ndarray]:
     """Frames start..start+count-1, each (H, W, 3) uint8 RGB, in display order.
 
     Streams: one frame in memory at a time. Closing the iterator early kills ffmpeg.
     """
-    yield from _frames_from(ff, info, read_args(ff, info, start=start, count=count, vf=vf))
+    yield from _frames_from(ff, info, read_args(ff, info, start=start, count=count,
+                                             conform=conform))
 
 
-def first_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1, vf: str = "") -> list[np.ndarray]:
+def first_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1,
+                 conform: VideoFormat | None = None) -> list[np.ndarray]:
     """The first n frames; MediaError if the clip decodes to fewer."""
-    frames = list(iter_frames(ff, info, count=n, vf=vf))
+    frames = list(iter_frames(ff, info, count=n, conform=conform))
     if len(frames) < n:
         raise MediaError(f"{info.path}: decodes to only {len(frames)} frames; {n} were needed")
     return frames
 
 
-def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1, vf: str = "") -> list[np.ndarray]:
+def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1,
+                conform: VideoFormat | None = None) -> list[np.ndarray]:
     """Exactly the last n decoded frames, decoding only the clip's tail when seeking works
-    (vf: see read_args; one that changes the frame rate needs a whole decode: iter_frames)."""
+    (conform: see read_args; one that changes the frame rate needs a whole decode)."""
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if n > info.frame_count:
@@ -120,10 +125,10 @@ def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1, vf: str = "") -> l
     if n == 0:
         return []
     tail = _keep_last(_frames_from(ff, info, read_args(ff, info, count=n, from_end=True,
-                                                       vf=vf)), n)
+                                                       conform=conform)), n)
     if len(tail) < n:
         # The seek landed too late (odd timestamps): decode everything instead.
-        tail = _keep_last(iter_frames(ff, info, vf=vf), n)
+        tail = _keep_last(iter_frames(ff, info, conform=conform), n)
     if len(tail) < n:
         raise MediaError(f"{info.path}: decodes to only {len(tail)} frames; {n} were needed")
     return tail

@@ -2,7 +2,7 @@
 
 One ffmpeg run, no decoding, so it stays fast for long clips:
 
-    ffmpeg -loglevel info -copyts -i file:/abs/clip.mp4 -map 0:V:0 -c copy -f framecrc -
+    ffmpeg -loglevel info -copyts -i file:/abs/clip.mp4 -map 0:V:0 -c copy -f framecrc pipe:1
 
 - stderr carries the input's stream header ("Stream #0:0...: Video: h264 (High) ..., yuv420p(tv,
   bt709, progressive), 1280x768 [SAR 1:1 DAR 5:3], ... 23.98 fps, 23.98 tbr, 24k tbn").
@@ -24,10 +24,13 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import FFmpegError, MediaError, last_error_line
-from .keyframes import KEY, Keyframe, cut_points
-from .locate import FFmpegBinary
-from .process import run_capture
+import ffmpeg
+
+from ffmpeg_scripts import graphs
+from ffmpeg_scripts.errors import FFmpegError, MediaError, last_error_line
+from ffmpeg_scripts.keyframes import KEY, Keyframe, cut_points
+from ffmpeg_scripts.locate import FFmpegBinary
+from ffmpeg_scripts.process import run_capture
 
 _DISCARD = 0x4  # AV_PKT_FLAG_DISCARD, printed by framecrc as F=0x4
 _NOPTS = -(2**63)  # AV_NOPTS_VALUE as framecrc prints it
@@ -87,8 +90,29 @@ def probe_args(ff: FFmpegBinary, path: str) -> list[str]:
     """The one probing command (see the module docstring); info level prints the header."""
     # -copyts: packet times as the file holds them (not shifted to start at 0), so a keyframe's
     # time is the one the concat demuxer's inpoint/outpoint refer to (MPEG-TS starts at ~1.4 s)
-    return [*ff.base("info"), "-copyts", "-i", input_url(path),
-            "-map", "0:V:0", "-c", "copy", "-f", "framecrc", "pipe:1"]
+    video = ffmpeg.input(input_url(path))["V:0"]
+    return graphs.command(ff, ffmpeg.output(video, "pipe:1", c="copy", format="framecrc"),
+                          "info", ("-copyts",))
+
+
+def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
+    """Open the file and copy one packet to nowhere: stderr shows its header and metadata."""
+    video = ffmpeg.input(input_url(path))["V:0"]
+    return graphs.command(ff, ffmpeg.output(video, "-", c="copy", format="null",
+                                            **{"frames:v": 1}), "info")
+
+
+def parse_start_timecode(stderr: str) -> str | None:
+    """The first "timecode : 01:00:00:00" in an input header (tmcd track, MXF, QuickTime)."""
+    header = stderr.split("Output #0", 1)[0]
+    m = re.search(r"^\s*timecode\s*:\s*(\d\d:\d\d:\d\d[:;.]\d\d)\s*$", header, re.MULTILINE)
+    return m.group(1) if m else None
+
+
+def start_timecode(ff: FFmpegBinary, path: str) -> str | None:
+    """A file's start timecode as written ("01:00:00:00"), or None when it has none."""
+    _, stderr = run_capture(timecode_args(ff, path), what="ffmpeg (timecode)")
+    return parse_start_timecode(stderr)
 
 
 def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:

@@ -18,11 +18,15 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ffmpeg_scripts.audio import Sound, audio_graph
-from ffmpeg_scripts.encode import X26X_PIX_FMTS, VideoFormat, color_args
+import ffmpeg
+
+from ffmpeg_scripts import graphs
+from ffmpeg_scripts.audio import Sound, audio_stream
+from ffmpeg_scripts.encode import X26X_PIX_FMTS, VideoFormat, encoder_options
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import run
@@ -135,74 +139,68 @@ def link_pieces(pieces: tuple[Piece, ...], folder: str) -> list[str]:
     return names
 
 
-def conform_filter(fmt: VideoFormat) -> str:
-    """Fit any picture into fmt's size (aspect kept, padded black), at fmt's frame rate and pix_fmt."""
-    w, h, fps = fmt.width, fmt.height, fmt.fps
-    scale, _ = color_args(fmt.color)
-    return (f"{scale.replace('scale=', f'scale={w}:{h}:force_original_aspect_ratio=decrease:')},"
-            f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
-            f"fps={fps.numerator}/{fps.denominator},format={fmt.pix_fmt}")
+def video_stream(plan: SplicePlan, inputs: dict[str, object]):
+    """The re-encode path's picture: each piece conformed to the output format and trimmed to
+    the frames it contributes (counted after conforming), then concatenated."""
+    fmt, parts = plan.fmt, []
+    for p, source in zip(plan.pieces, _each_use(plan.pieces, inputs)):
+        video = graphs.conform(source, fmt.width, fmt.height, fmt.fps, fmt.color, fmt.pix_fmt)
+        parts.append(video.filter("trim", start_frame=p.start, end_frame=p.start + p.frames)
+                     .filter("setpts", "PTS-STARTPTS"))
+    return ffmpeg.concat(*parts, v=1, a=0)
 
 
-def video_graph(plan: SplicePlan) -> list[str]:
-    """filter_complex parts for the re-encode path: each input conformed and trimmed to the
-    frames it contributes (counted after conforming), then concatenated."""
-    parts = [f"[{i}:v:0]{conform_filter(plan.fmt)},trim=start_frame={p.start}:end_frame="
-             f"{p.start + p.frames},setpts=PTS-STARTPTS[v{i}]" for i, p in enumerate(plan.pieces)]
-    labels = "".join(f"[v{i}]" for i in range(len(plan.pieces)))
-    parts.append(f"{labels}concat=n={len(plan.pieces)}:v=1:a=0[vout]")
-    return parts
+def _each_use(pieces: tuple[Piece, ...], inputs: dict[str, object]) -> list:
+    """Each piece's video stream; a file used by several pieces (a clip twice in a list) is
+    split, since ffmpeg-python merges equal nodes and a filter's output feeds one input."""
+    counts, splits, seen, out = Counter(p.path for p in pieces), {}, Counter(), []
+    for p in pieces:
+        if counts[p.path] == 1:
+            out.append(inputs[p.path]["v:0"])
+            continue
+        if p.path not in splits:
+            splits[p.path] = inputs[p.path]["v:0"].filter_multi_output("split", counts[p.path])
+        out.append(splits[p.path].stream(seen[p.path]))
+        seen[p.path] += 1
+    return out
 
 
-def _output_args(plan: SplicePlan) -> list[str]:
-    """Audio codec, container flags and the output path, shared by both paths."""
-    args = ["-c:a", "aac", "-b:a", "192k"] if plan.has_audio else ["-an"]
-    for key, value in plan.tags:
-        args += ["-metadata", f"{key}={value}"]
+def _output(plan: SplicePlan, streams: list, **video_options):
+    """The output node: audio codec, the file's metadata, container flags, shared by both
+    paths. ffmpeg-python writes each option once, so a file carries at most one tag."""
+    if len(plan.tags) > 1:
+        raise ValueError("a splice writes one metadata tag (ffmpeg-python: each option once)")
+    options = {"c:a": "aac", "b:a": "192k"} if plan.has_audio else {"an": None}
+    options.update({"metadata": f"{k}={v}" for k, v in plan.tags})
     if plan.muxer in ("mp4", "mov"):
         # use_metadata_tags: MP4/MOV keep only well-known keys unless told to keep any
-        args += ["-movflags", "+faststart+use_metadata_tags" if plan.tags else "+faststart"]
-    return args + ["-f", plan.muxer, "-y", plan.out]
+        options["movflags"] = "+faststart+use_metadata_tags" if plan.tags else "+faststart"
+    return ffmpeg.output(*streams, plan.out, format=plan.muxer, **video_options,
+                         **options).overwrite_output()
+
+
+def _audio(plan: SplicePlan, inputs: dict[str, object]) -> list:
+    """[the audio stream] when any clip has audio, read from `inputs` (path -> input node)."""
+    if not plan.has_audio:
+        return []
+    return [audio_stream(plan.sounds, plan.bridges, plan.fmt.fps, inputs)]
 
 
 def passthrough_args(ff: FFmpegBinary, plan: SplicePlan, list_path: str) -> list[str]:
     """Stream-copy the pieces listed in `list_path` (see concat_list), adding rebuilt audio."""
-    # -safe 1: the list names only our own links (plain relative names); anything else fails
-    args = ff.base() + ["-f", "concat", "-safe", "1", "-i", input_url(list_path)]
-    inputs = {}
-    for k, path in plan.audio_inputs():
-        inputs[k] = 1 + len(inputs)
-        args += ["-i", input_url(path)]
-    args += ["-map", "0:v:0", "-c:v", "copy"]
-    if plan.has_audio:
-        graph = audio_graph(plan.sounds, plan.bridges, plan.fmt.fps, inputs)
-        args += ["-filter_complex", ";".join(graph), "-map", "[aout]"]
-    return args + _output_args(plan)
+    # safe 1: the list names only our own links (plain relative names); anything else fails
+    video = ffmpeg.input(input_url(list_path), format="concat", safe=1)["v:0"]
+    inputs = {path: ffmpeg.input(input_url(path)) for _, path in plan.audio_inputs()}
+    return graphs.command(ff, _output(plan, [video, *_audio(plan, inputs)], **{"c:v": "copy"}))
 
 
 def reencode_args(ff: FFmpegBinary, plan: SplicePlan) -> list[str]:
     """Conform and concatenate every piece, encoding the picture once at high quality."""
-    args = ff.base()
-    for p in plan.pieces:
-        args += ["-i", input_url(p.path)]
-    graph = video_graph(plan)
-    inputs = {}
-    for k, path in plan.audio_inputs():
-        inputs[k] = len(plan.pieces) + len(inputs)
-        args += ["-i", input_url(path)]
-    if plan.has_audio:
-        graph += audio_graph(plan.sounds, plan.bridges, plan.fmt.fps, inputs)
-    args += ["-filter_complex", ";".join(graph), "-map", "[vout]"]
-    if plan.has_audio:
-        args += ["-map", "[aout]"]
-    fmt = plan.fmt
-    _, tags = color_args(fmt.color)
-    if fmt.codec == "hevc":
-        args += ["-c:v", "libx265", "-crf", str(fmt.crf + 2), "-x265-params", "log-level=error",
-                 "-tag:v", "hvc1"]
-    else:
-        args += ["-c:v", "libx264", "-crf", str(fmt.crf)]
-    return args + ["-preset", "medium", "-pix_fmt", fmt.pix_fmt] + tags + _output_args(plan)
+    paths = [p.path for p in plan.pieces] + [path for _, path in plan.audio_inputs()]
+    inputs = {path: ffmpeg.input(input_url(path)) for path in paths}
+    streams = [video_stream(plan, inputs), *_audio(plan, inputs)]
+    return graphs.command(ff, _output(plan, streams, **encoder_options(plan.fmt, False),
+                                      **graphs.color_tags(plan.fmt.color)))
 
 
 def splice(ff: FFmpegBinary, plan: SplicePlan) -> None:

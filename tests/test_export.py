@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from conftest import decoded_frame_count, make_clip
 from ffmpeg_scripts import frames, probe
+from ffmpeg_scripts.editor import export_args
 from ffmpeg_scripts.probe import input_url
 from ffmpeg_scripts.process import run_capture
 from vae_transition.cli import cli
@@ -194,24 +195,33 @@ def test_prores_segment_matches_png_frames(ff, tmp_path, small):
         assert np.abs(diff.mean(axis=(0, 1))).max() < 2.5
 
 
+def _last(args: list[str], option: str) -> str:
+    """The value of the last `option` in argv (an output's, after its inputs')."""
+    return args[len(args) - args[::-1].index(option)]
+
+
 def test_export_args_are_built_without_running_ffmpeg(ff):
-    args = fmts.export_args(ff, "prores", 1280, 768, Fraction(24000, 1001), "/o/a b.mov",
-                          color="bt709", timecode="01:00:00:00", reel="R1")
+    args = export_args(ff, "prores", 1280, 768, Fraction(24000, 1001), "/o/a b.mov",
+                       color="bt709", timecode="01:00:00:00", reel="R1")
     assert args[args.index("-framerate") + 1] == "24000/1001"
     assert args[args.index("-profile:v") + 1] == "hq" and "apl0" in args
     assert args[args.index("-timecode") + 1] == "01:00:00:00"
-    assert "reel_name=R1" in args and args[-1] == "file:/o/a b.mov"
-    mxf = fmts.export_args(ff, "dnxhr", 1280, 768, Fraction(24), "/o/a.mxf", reel="R1")
-    assert mxf[mxf.index("-f", mxf.index("-an")) + 1] == "mxf" and "reel_name=R1" in mxf
-    seq = fmts.export_args(ff, "exr", 64, 48, Fraction(24), "/o/x/x.%06d.exr", start_number=7)
-    assert seq[seq.index("-start_number") + 1] == "7" and "half" in seq
+    assert "reel_name=R1" in args and args[-2:] == ["file:/o/a b.mov", "-y"]
+    mxf = export_args(ff, "dnxhr", 1280, 768, Fraction(24), "/o/a.mxf", reel="R1")
+    assert _last(mxf, "-f") == "mxf" and "reel_name=R1" in mxf and "-an" in mxf
+    seq = export_args(ff, "exr", 64, 48, Fraction(24), "/o/x/x.%06d.exr", start_number=7)
+    assert seq[seq.index("-start_number") + 1] == "7" and _last(seq, "-format:v") == "half"
+    assert _last(seq, "-f") == "image2" and seq[-2] == "file:/o/x/x.%06d.exr"
 
 
-def test_colour_follows_clip_a():
-    """Untagged A: its own YUV values and no tags; BT.709 A: BT.709 matrix and tags."""
-    assert fmts.color_tags(None) == ("bt470bg", "")
-    matrix, tags = fmts.color_tags("bt709")
-    assert matrix == "bt709" and all(f"{k}=bt709" in tags for k in ("primaries", "trc", "space"))
+def test_colour_follows_clip_a(ff):
+    """Untagged A: its own YUV values (BT.601) and no tags; BT.709 A: BT.709 matrix and tags."""
+    untagged = " ".join(export_args(ff, "prores", 64, 48, Fraction(24), "/o/a.mov"))
+    assert "out_color_matrix=bt470bg" in untagged and "setparams" not in untagged
+    graph = _last(export_args(ff, "prores", 64, 48, Fraction(24), "/o/a.mov", color="bt709"),
+                  "-filter_complex")
+    assert "out_color_matrix=bt709" in graph
+    assert all(f"{k}=bt709" in graph for k in ("color_primaries", "color_trc", "colorspace"))
 
 
 def test_format_names_match_the_library():

@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("vae_transition", "ffmpeg_scripts")
 # Modules (fnmatch patterns) that may be in no import pair: the whole package.
 CHECKED = ("vae_transition.*", "ffmpeg_scripts.*")
-# The timeline modules sit below everything else in the package but the timecode helpers.
-TIMELINE_MAY_IMPORT = ("vae_transition.timeline.*", "vae_transition.timing")
+# The timeline modules sit below everything else in the package but the timecode helpers and
+# the one way to write a file.
+TIMELINE_MAY_IMPORT = ("vae_transition.timeline.*", "vae_transition.timing", "vae_transition.outputs")
 # The rooms, lowest first: a module imports only modules of its own layer or of lower ones.
 LAYERS = (
     ("ffmpeg_scripts.*",),
@@ -144,6 +145,21 @@ def test_imports_inside_functions_are_only_for_heavy_modules():
         "vae_transition.cli") for m, inner in imports(name, path)
         if inner and m in mods and m not in heavy)
     assert hidden == [], f"imports inside functions that could be at the top: {hidden}"
+
+
+def test_only_ffmpeg_scripts_builds_or_runs_ffmpeg():
+    """No module of vae_transition imports subprocess or ffmpeg-python, nor asks for ffmpeg's
+    argv prefix (ff.base()): every command is a graph built and run in ffmpeg_scripts."""
+    found = []
+    for name, path in modules().items():
+        if not name.startswith("vae_transition"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        found += [(name, m) for m, _ in imports(name, path) if m.split(".")[0] in
+                  ("subprocess", "ffmpeg")]
+        found += [(name, "ff.base()") for node in ast.walk(tree) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and node.func.attr == "base"]
+    assert found == [], found
 
 
 def test_every_package_is_installed():

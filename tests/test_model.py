@@ -182,9 +182,11 @@ def test_training_is_deterministic_with_the_seed():
 
 
 def test_lavfi_command_states_format_and_size():
-    from vae_transition.train.dataset import lavfi_command
+    from ffmpeg_scripts.locate import FFmpegBinary
+    from ffmpeg_scripts.samples import source_args
 
-    argv = lavfi_command("testsrc2=size={w}x{h}:rate=1", (96, 64), 3, exe="ffmpeg")
+    argv = source_args(FFmpegBinary("ffmpeg", "PATH", "test"), "testsrc2=size={w}x{h}:rate=1",
+                       (96, 64), 3)
     assert argv[argv.index("-i") + 1] == "testsrc2=size=96x64:rate=1"
     assert argv[argv.index("-pix_fmt") + 1] == "rgb24"
     assert argv[argv.index("-frames:v") + 1] == "3"

@@ -4,10 +4,10 @@ from fractions import Fraction
 
 import pytest
 
+from ffmpeg_scripts.audio import Sound, takes
 from ffmpeg_scripts.encode import VideoFormat, segment_args
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import AudioInfo, ClipInfo
-from ffmpeg_scripts.audio import Sound, audio_graph, takes
 from ffmpeg_scripts.splice import (Piece, SplicePlan, can_passthrough, concat_list,
                                    conformed_frames, muxer_for, passthrough_args, reencode_args)
 
@@ -53,13 +53,16 @@ def test_passthrough_copies_video_and_never_passes_paths_as_options():
 
 def test_audio_graph_bridges_and_covers_the_whole_picture():
     a, b = clip(audio=True), clip("/m/b.mp4")  # B is silent: silence of its length
-    p = plan(a, b, n=12)
-    graph = ";".join(audio_graph(p.sounds, p.bridges, p.fmt.fps, {0: 1}))
-    assert "[1:a:0]" in graph and "anullsrc" in graph
-    assert "concat=n=3:v=0:a=1[aout]" in graph
-    assert "afade=t=out" in graph and "afade=t=in" in graph
+    args = passthrough_args(FF, plan(a, b, n=12), "/o/list.ffconcat")
+    graph = args[args.index("-filter_complex") + 1]
+    inputs = [args[i + 1] for i, tok in enumerate(args) if tok == "-i"]
+    assert inputs[1:] == ["file:/m/a.mp4", "anullsrc=r=48000:cl=stereo"]  # A's audio, silence
+    assert "[1:a:0]aresample=48000" in graph and "[2:a]asplit=2" in graph
+    assert "]concat=a=1:n=3:v=0[" in graph
+    assert "afade=curve=qsin:ns=24000:ss=0:t=out" in graph and "t=in" in graph
     # each stretch's audio is cut to its picture: 10/24 s = 20000 samples, 12/24 s bridge
     assert "whole_len=20000" in graph and "ns=24000" in graph
+    assert args[args.index("-c:a") + 1] == "aac" and args[args.index("-c:v") + 1] == "copy"
 
 
 def test_overlap_audio_crossfades_the_overlapped_frames_to_the_sample():
@@ -107,3 +110,19 @@ def test_output_type_comes_from_the_extension():
     assert muxer_for("x.MOV") == "mov"
     with pytest.raises(ValueError, match="unsupported output type"):
         muxer_for("x.gif")
+
+
+def test_a_clip_used_twice_is_one_input_split_for_each_use():
+    """a b a: ffmpeg-python merges equal inputs, so the picture and the sound of A are split
+    for their two uses (a filter's output feeds one input)."""
+    a, b = clip(audio=True, frames=10), clip("/m/b.mp4")
+    pieces = (Piece(a.path, 10, a.fps), Piece("/t/s1.mkv", 4, a.fps), Piece(b.path, 10, b.fps),
+              Piece("/t/s2.mkv", 4, a.fps), Piece(a.path, 10, a.fps))
+    sounds = (Sound(a, 0, 10, (0, 10)), Sound(b, 0, 10, (0, 10)), Sound(a, 0, 10, (0, 10)))
+    p = SplicePlan(pieces, VideoFormat.of(a), "/o/x.mp4", "mp4", False, sounds, (4, 4))
+    args = reencode_args(FF, p)
+    inputs = [args[i + 1] for i, tok in enumerate(args) if tok == "-i"]
+    assert inputs.count("file:/m/a.mp4") == 1 and len(inputs) == 5  # a, s1, b, s2, silence
+    graph = args[args.index("-filter_complex") + 1]
+    assert "split=2" in graph and "asplit=4" in graph  # A's sound: 2 bodies, 2 bridges
+    assert "concat=a=0:n=5:v=1" in graph and p.total_frames == 38

@@ -21,6 +21,8 @@ import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
+from vae_transition import outputs
+
 _CHUNK = 1 << 20
 CACHE_ENV = "VAE_TRANSITION_CACHE"
 
@@ -115,30 +117,17 @@ def store(folder: str, key: str, files: dict[str, str]) -> str | None:
 
     Returns None when stored, else a one-line reason. Never raises, leaves no temporary file.
     """
-    tmps: list[str] = []
     try:
         os.makedirs(folder, exist_ok=True)
         digests = {}
-        for suffix, src in files.items():
-            tmp = os.path.join(folder, f".{key}{suffix}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-            tmps.append(tmp)
-            digests[key + suffix] = copy_digest(src, tmp)
-        mtmp = os.path.join(folder, f".{key}.manifest.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        tmps.append(mtmp)
-        with open(mtmp, "x", encoding="utf-8") as fh:
-            json.dump({"key": key, "files": digests}, fh)
-        for tmp, suffix in zip(tmps, files):
-            os.replace(tmp, os.path.join(folder, key + suffix))
-        os.replace(mtmp, manifest_path(folder, key))
+        for suffix, src in files.items():  # each whole (outputs.atomic), the manifest last
+            with outputs.atomic(os.path.join(folder, key + suffix)) as tmp:
+                digests[key + suffix] = copy_digest(src, tmp)
+        outputs.write_atomically(manifest_path(folder, key),
+                                 json.dumps({"key": key, "files": digests}))
         return None
     except (OSError, BadEntry) as exc:
         return _reason(exc)
-    finally:
-        for tmp in tmps:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass  # already renamed into place, or never made
 
 
 def _reason(exc: Exception) -> str:

@@ -1,7 +1,9 @@
 """Putting finished files in place: hidden temporary names, and a final rename that never clobbers.
 
 Everything we write is made under a hidden temporary name beside its destination (same
-filesystem), then moved in one step. Without --overwrite the move itself refuses an existing
+filesystem), then moved in one step: `atomic(dest)` is that pattern for every writer (previews,
+timelines, weights, cache entries, exports, the demo's clips), and `write_atomically` writes
+bytes or text with it. Without --overwrite the move itself refuses an existing
 destination (renameat2's RENAME_NOREPLACE, else a hard link then unlink), so of several joins
 racing to one path exactly one wins and the others say "already exists".
 """
@@ -13,6 +15,8 @@ import errno
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _RENAME_NOREPLACE = 1  # linux/fs.h
 _AT_FDCWD = -100
@@ -53,10 +57,13 @@ def publish(src: str, dest: str, overwrite: bool = False) -> None:
     """Move src (a file or folder) to dest. Without overwrite, OutputExists if dest exists,
     however late it appeared; src is left in place then (the caller removes it)."""
     if overwrite:
-        if os.path.isdir(src) and os.path.isdir(dest) and not os.path.islink(dest):
-            _swap_folder(src, dest)
-        else:
-            os.replace(src, dest)
+        try:
+            if os.path.isdir(src) and os.path.isdir(dest) and not os.path.islink(dest):
+                _swap_folder(src, dest)
+            else:
+                os.replace(src, dest)
+        except OSError as exc:  # name the destination (a folder in its way), not our temp name
+            raise OSError(exc.errno, exc.strerror, dest) from None
         return
     if _renameat2(src, dest):
         return
@@ -70,6 +77,32 @@ def publish(src: str, dest: str, overwrite: bool = False) -> None:
     except FileExistsError:
         raise OutputExists(errno.EEXIST, "File exists", dest) from None
     os.unlink(src)
+
+
+@contextmanager
+def atomic(dest: str, overwrite: bool = True) -> Iterator[str]:
+    """Write dest whole or not at all: yields a hidden temporary name beside it (a file or a
+    folder the caller makes there; same extension, for tools that choose a format by it). On
+    success it is moved into place in one step (publish(): without overwrite, never over an
+    existing dest); on any error, Ctrl-C included, it is removed."""
+    tmp = tmp_name(dest)
+    try:
+        yield tmp
+        publish(tmp, dest, overwrite)
+    finally:
+        remove_quietly(tmp)
+
+
+def write_atomically(dest: str, data: bytes | str, overwrite: bool = True) -> str:
+    """Write bytes (or UTF-8 text, "\\n" line ends) to dest with atomic(); returns dest."""
+    with atomic(dest, overwrite) as tmp:
+        if isinstance(data, str):
+            with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(data)
+        else:
+            with open(tmp, "wb") as fh:  # mode 0666 less the umask, like any file
+                fh.write(data)
+    return dest
 
 
 def _swap_folder(src: str, dest: str) -> None:

@@ -7,12 +7,11 @@
 from __future__ import annotations
 
 import json
-import os
-import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 
 from vae_transition.model import VAE, VAEConfig
+from vae_transition.outputs import write_atomically
 
 WEIGHTS_NAME = "vae.safetensors"
 
@@ -52,19 +51,8 @@ def save_model(model: VAE, path: str | Path, training: dict | None = None) -> No
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     meta = {"config": asdict(model.cfg), "training": training or {}}
     data = save(state, metadata={"format": "pt", "config": json.dumps(meta["config"])})
-    _write_atomically(path, data)
-    _write_atomically(config_path(path), (json.dumps(meta, indent=2, default=str) + "\n").encode())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        with open(tmp, "wb") as fh:  # mode 0666 less the umask, like any file
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomically(str(path), data)
+    write_atomically(str(config_path(path)), json.dumps(meta, indent=2, default=str) + "\n")
 
 
 # Bounds on the sizes a config from disk may ask for (checked before any tensor is allocated):

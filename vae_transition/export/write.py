@@ -8,20 +8,18 @@ into a hidden temporary folder, and renamed when ffmpeg has finished.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
+from ffmpeg_scripts.editor import FORMATS, export_args
 from ffmpeg_scripts.encode import write_frames
 from ffmpeg_scripts.locate import FFmpegBinary
-from ffmpeg_scripts.probe import ClipInfo, input_url
-from ffmpeg_scripts.process import run_capture
+from ffmpeg_scripts.probe import ClipInfo, start_timecode
 from vae_transition import outputs
-from vae_transition.export.formats import (FORMATS, ExportError, ExportSpec, check_size,
-                                           export_args, sequence_name)
+from vae_transition.export.formats import ExportError, ExportSpec, check_size, sequence_name
 from vae_transition.timeline.model import Segment
 from vae_transition.timing import parse_timecode
 
@@ -53,28 +51,25 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
     check_size(fmt, clip.width, clip.height)
     start = parse_timecode(spec.timecode, clip.fps)
     reel = spec.reel or os.path.splitext(os.path.basename(out_abs))[0]
-    tmp = outputs.tmp_name(out_abs)
-    target, sequence = tmp, None
-    if fmt.sequence:
-        sequence = (sequence_name(out_abs, fmt), start)
-        target = os.path.join(tmp, sequence[0].replace("%06d", "\0")).replace(
-            "%", "%%").replace("\0", "%06d")
-    args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target, color=clip.color,
-                       timecode=spec.timecode, reel=reel, start_number=start)
+    sequence = (sequence_name(out_abs, fmt), start) if fmt.sequence else None
     expected = transition_frames + 2 * spec.handles
     made = outputs.make_parents(out_abs) if fmt.sequence else []
     try:
-        if fmt.sequence:
-            os.mkdir(tmp)
-        n = write_frames(args, _counted(frames, expected, progress), (clip.width, clip.height))
-        if n != expected:
-            raise ExportError(f"the segment has {n} frames, expected {expected}")
-        outputs.publish(tmp, out_abs, spec.overwrite)
+        with outputs.atomic(out_abs, spec.overwrite) as tmp:
+            target = tmp
+            if fmt.sequence:  # a folder of frames: NAME.%06d.EXT inside ('%' in it doubled)
+                os.mkdir(tmp)
+                target = os.path.join(tmp, sequence[0].replace("%06d", "\0")).replace(
+                    "%", "%%").replace("\0", "%06d")
+            args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target,
+                               color=clip.color, timecode=spec.timecode, reel=reel,
+                               start_number=start)
+            n = write_frames(args, _counted(frames, expected, progress), (clip.width, clip.height))
+            if n != expected:
+                raise ExportError(f"the segment has {n} frames, expected {expected}")
     except BaseException:
         outputs.remove_empty(made)  # only the folders this export made
         raise
-    finally:
-        outputs.remove_quietly(tmp)
     return ExportResult(out_abs, fmt.name, expected, transition_frames, spec.handles, clip.fps,
                         clip.width, clip.height, reel, start, sequence)
 
@@ -89,23 +84,9 @@ def _counted(frames: Iterable[np.ndarray], total: int, progress) -> Iterator[np.
             progress(done, total)
 
 
-def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
-    """Open the file and copy one packet to nowhere: stderr shows its header and metadata."""
-    return [*ff.base("info"), "-i", input_url(path), "-map", "0:V:0", "-c", "copy",
-            "-frames:v", "1", "-f", "null", "-"]
-
-
-def parse_clip_timecode(stderr: str) -> str | None:
-    """The first "timecode : 01:00:00:00" in an input header (tmcd track, MXF, QuickTime)."""
-    header = stderr.split("Output #0", 1)[0]
-    m = re.search(r"^\s*timecode\s*:\s*(\d\d:\d\d:\d\d[:;.]\d\d)\s*$", header, re.MULTILINE)
-    return m.group(1) if m else None
-
-
 def clip_timecode(ff: FFmpegBinary, info: ClipInfo) -> int:
     """A clip's start timecode as frames (0 when it has none, like most generated clips)."""
-    _, stderr = run_capture(timecode_args(ff, info.path), what="ffmpeg (timecode)")
-    tc = parse_clip_timecode(stderr)
+    tc = start_timecode(ff, info.path)
     if tc is None:
         return 0
     try:

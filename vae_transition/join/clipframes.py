@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ffmpeg_scripts import encode, frames, probe, splice
+from ffmpeg_scripts import encode, frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import tensors
 from vae_transition.join.plan import shown_count
@@ -46,13 +46,12 @@ def read_range(ff: FFmpegBinary, info: probe.ClipInfo, start: int, end: int,
 
 def _conformed(ff, info, fmt, start: int, end: int, count: int) -> list[np.ndarray]:
     shown = replace(info, width=fmt.width, height=fmt.height, fps=fmt.fps, frame_count=count)
-    vf = splice.conform_filter(fmt)
     if end == count and info.fps == fmt.fps:  # the tail alone, by seeking (same rate: exact)
         return frames.last_frames(ff, replace(shown, fps=info.fps, frame_count=info.frame_count),
-                                  end - start, vf)
+                                  end - start, fmt)
     if end == count:  # a rate change depends on where decoding starts: decode all, as the splice
-        return list(deque(frames.iter_frames(ff, shown, vf=vf), maxlen=end - start))
-    return list(frames.iter_frames(ff, shown, start=start, count=end - start, vf=vf))
+        return list(deque(frames.iter_frames(ff, shown, conform=fmt), maxlen=end - start))
+    return list(frames.iter_frames(ff, shown, start=start, count=end - start, conform=fmt))
 
 
 def read_frames(ff: FFmpegBinary, info: probe.ClipInfo, indices: list[int],

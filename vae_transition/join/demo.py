@@ -12,6 +12,7 @@ import numpy as np
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
+from ffmpeg_scripts.samples import pan_clip_args
 from vae_transition.join import previews
 from vae_transition.join.pipeline import JoinRequest, join
 from vae_transition.morph.transition import TransitionSpec
@@ -28,30 +29,6 @@ def sample_photos() -> tuple[np.ndarray, np.ndarray]:
     return data.coffee(), data.chelsea()
 
 
-def pan_clip_args(ff: FFmpegBinary, photo_png: str, out: str, *, direction: int,
-                  tone_hz: int | None = None, size: tuple[int, int] = SIZE,
-                  seconds: float = SECONDS, zoom: float = 0.0) -> list[str]:
-    """An H.264 clip moving across the photo at 24 fps.
-
-    direction +1 pans right, -1 left; zoom > 0 also pushes in by that fraction over the clip.
-    """
-    w, h = size
-    n = int(seconds * FPS)
-    x = f"(iw-ow)*t/{seconds}" if direction > 0 else f"(iw-ow)*(1-t/{seconds})"
-    grow = f"*(1+{zoom}*t/{seconds})" if zoom else ""
-    # scale is re-evaluated per frame (eval=frame) for the zoom; crop keeps the output size fixed
-    vf = (f"scale=w='{w * 1.3:.0f}{grow}':h='{h * 1.3:.0f}{grow}':eval=frame:"
-          "force_original_aspect_ratio=increase,"
-          f"crop={w}:{h}:x='{x}':y='(ih-oh)/2',setsar=1,format=yuv420p")
-    args = ff.base() + ["-loop", "1", "-framerate", str(FPS), "-i", photo_png]
-    if tone_hz:
-        args += ["-f", "lavfi", "-i", f"sine=frequency={tone_hz}:sample_rate=48000:duration={seconds}"]
-    args += ["-vf", vf, "-frames:v", str(n), "-c:v", "libx264", "-crf", "18", "-preset", "fast"]
-    if tone_hz:
-        args += ["-af", "volume=0.2", "-c:a", "aac", "-shortest"]
-    return args + ["-f", "mp4", "-y", out]
-
-
 def make_clips(ff: FFmpegBinary, folder: str) -> tuple[str, str]:
     """Write clip_a.mp4 (coffee, with a quiet tone) and clip_b.mp4 (cat, silent) into folder."""
     import cv2
@@ -62,7 +39,8 @@ def make_clips(ff: FFmpegBinary, folder: str) -> tuple[str, str]:
         cv2.imwrite(png, cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
         out = os.path.join(folder, f"clip_{name}.mp4")
         try:
-            run(pan_clip_args(ff, png, out, direction=direction, tone_hz=tone), what="ffmpeg (demo clip)")
+            run(pan_clip_args(ff, png, out, direction=direction, size=SIZE, fps=FPS,
+                              seconds=SECONDS, tone_hz=tone), what="ffmpeg (demo clip)")
         finally:
             os.remove(png)
         paths.append(out)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from ffmpeg_scripts.probe import input_url
+from ffmpeg_scripts.encode import gif_args
 from ffmpeg_scripts.process import run
-from vae_transition import tensors
+from vae_transition import outputs, tensors
 
 
 def pick(frames: list, count: int) -> list[int]:
@@ -46,13 +44,12 @@ def stack_rows(sheets: list[np.ndarray]) -> np.ndarray:
 
 
 def write_png(path: str, image: np.ndarray) -> str:
-    """Write an RGB uint8 image as PNG under a temporary name, then rename; returns the path."""
+    """Write an RGB uint8 image as PNG, whole or not at all; returns the path."""
     import cv2
 
-    tmp = f"{path}.tmp-{os.getpid()}.png"
-    if not cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OSError(f"{path}: could not write PNG")
-    os.replace(tmp, path)
+    with outputs.atomic(path) as tmp:
+        if not cv2.imwrite(tmp, cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+            raise OSError(f"{path}: could not write PNG")
     return path
 
 
@@ -65,20 +62,8 @@ def transition_sheet(seq: list[np.ndarray], count: int = 10, cols: int = 5) -> n
     return contact_sheet([seq[i] for i in idx], labels, cols)
 
 
-def gif_args(ff, src: str, first: int, last: int, out: str, width: int = 320) -> list[str]:
-    """An animated GIF of frames first..last of src (a palette made for them, so colours hold)."""
-    graph = (f"[0:V:0]select=between(n\\,{first}\\,{last}),scale={width}:-2:flags=area,"
-             "split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer")
-    return ff.base() + ["-reinit_filter", "0", "-i", input_url(src), "-filter_complex", graph, "-loop", "0", "-f", "gif", "-y", out]
-
-
 def write_gif(ff, src: str, first: int, last: int, out: str) -> str:
-    """Run gif_args under a temporary name, then rename; returns out."""
-    tmp = f"{out}.tmp-{os.getpid()}.gif"
-    try:
+    """An animated GIF of src's frames first..last, whole or not at all; returns out."""
+    with outputs.atomic(out) as tmp:
         run(gif_args(ff, src, first, last, tmp), what="ffmpeg (preview GIF)")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+from vae_transition.outputs import write_atomically
 from vae_transition.timeline.edl import edl_text
 from vae_transition.timeline.fcp7 import xmeml_text
 from vae_transition.timeline.fcpxml import fcpxml_text
@@ -29,18 +30,7 @@ def render_timelines(tl: Timeline, formats: Sequence[str]) -> dict[str, str]:
 
 
 def write_timelines(timeline: Timeline, formats: Sequence[str], out_base: str) -> list[str]:
-    """Write OUT_BASE.otio / .xml / .fcpxml / .edl; each appears whole (temp name, rename)."""
+    """Write OUT_BASE.otio / .xml / .fcpxml / .edl; each appears whole (outputs.atomic)."""
     texts = render_timelines(timeline, formats)
-    written = []
-    for fmt, text in texts.items():
-        path = os.path.abspath(out_base + EXTENSIONS[fmt])
-        tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp-{os.getpid()}")
-        try:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-        written.append(path)
-    return written
+    return [write_atomically(os.path.abspath(out_base + EXTENSIONS[fmt]), text)
+            for fmt, text in texts.items()]

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from vae_transition import tensors
+from vae_transition import outputs, tensors
 from vae_transition.train import dataset
 
 FORMAT = "vae-transition-images/1"
 MAX_SIDE = 512  # the sampler's largest long side (dataset.CropSampler)
 FRAMES = 20  # frames per procedural source, one second apart (rate=1)
 _PLASMA = "nullsrc=size={{w}}x{{h}}:rate=1,format=gbrp,geq=r='{r}':g='{g}':b='{b}'"
-# (name, lavfi graph at {w}x{h}); fixed-size sources are scaled by dataset.lavfi_command
+# (name, lavfi graph at {w}x{h}); fixed-size sources are scaled (ffmpeg_scripts.samples)
 EXTRA_SOURCES = (
     ("testsrc", "testsrc=size={w}x{h}:rate=1"),
     ("smptebars", "smptebars=size={w}x{h}:rate=1"),
@@ -88,13 +88,16 @@ def build_images(frames: int = FRAMES) -> list[dataset.Image]:
 
 
 def save_images(images: list[dataset.Image], path: str | Path) -> None:
-    """Write the images to one compressed .npz (flat pixels, shapes, names, flags, digest)."""
+    """Write the images to one compressed .npz (flat pixels, shapes, names, flags, digest),
+    whole or not at all, at exactly `path`."""
     flat = np.concatenate([im.pixels.reshape(-1) for im in images])
-    np.savez_compressed(
-        path, format=np.array(FORMAT), pixels=flat,
-        shapes=np.array([im.pixels.shape for im in images], dtype=np.int64),
-        names=np.array([im.name for im in images]), synthetic=np.array([im.synthetic for im in images]),
-        sha256=np.array(hashlib.sha256(flat.tobytes()).hexdigest()))
+    with outputs.atomic(str(path)) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh, format=np.array(FORMAT), pixels=flat,
+            shapes=np.array([im.pixels.shape for im in images], dtype=np.int64),
+            names=np.array([im.name for im in images]),
+            synthetic=np.array([im.synthetic for im in images]),
+            sha256=np.array(hashlib.sha256(flat.tobytes()).hexdigest()))
 
 
 def load_images(path: str | Path) -> list[dataset.Image]:

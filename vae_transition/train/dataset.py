@@ -7,12 +7,13 @@ synthetic frames come from ffmpeg's procedural sources piped as raw rgb24.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ffmpeg_scripts.locate import find_ffmpeg
+from ffmpeg_scripts.samples import render_source
 from vae_transition import tensors
 
 # Photos kept out of training to measure reconstruction: a cat, a cup, a rocket launch.
@@ -84,25 +85,9 @@ def sklearn_images() -> list[Image]:
     return [Image(f"sklearn/{Path(n).stem}", np.ascontiguousarray(im), synthetic=False) for n, im in zip(bunch.filenames, bunch.images)]
 
 
-def lavfi_command(source: str, size: tuple[int, int], frames: int, exe: str = "ffmpeg") -> list[str]:
-    """argv that renders `frames` frames of a lavfi graph as raw rgb24 (w x h) on stdout."""
-    w, h = size
-    graph = source.format(w=w, h=h)
-    return [exe, "-hide_banner", "-loglevel", "error", "-nostdin", "-f", "lavfi", "-i", graph,
-            "-frames:v", str(frames), "-vf", f"scale={w}:{h}", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
-
-
 def render_lavfi(source: str, size: tuple[int, int] = SYNTH_SIZE, frames: int = SYNTH_FRAMES) -> np.ndarray:
-    """-> (frames, h, w, 3) uint8; RuntimeError with ffmpeg's stderr when it fails."""
-    import imageio_ffmpeg
-
-    argv = lavfi_command(source, size, frames, imageio_ffmpeg.get_ffmpeg_exe())
-    proc = subprocess.run(argv, capture_output=True, timeout=120)  # reads both pipes: no deadlock
-    w, h = size
-    data = np.frombuffer(proc.stdout, np.uint8)
-    if proc.returncode != 0 or data.size != frames * h * w * 3:
-        raise RuntimeError(f"ffmpeg failed ({' '.join(argv)}): {proc.stderr.decode(errors='replace').strip()}")
-    return data.reshape(frames, h, w, 3)
+    """-> (frames, h, w, 3) uint8 frames of a lavfi source graph with {w} and {h} in it."""
+    return render_source(find_ffmpeg(), source, size, frames)
 
 
 def lavfi_images() -> list[Image]:
