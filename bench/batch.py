@@ -15,6 +15,7 @@ the same frames. Ratios come from this one run; the machine's other load moves e
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
@@ -29,8 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.speed import machine, make_clip  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
-from ffmpeg_scripts.probe import input_url  # noqa: E402
-from ffmpeg_scripts.process import run_capture  # noqa: E402
+from ffmpeg_scripts.frames import iter_frames  # noqa: E402
+from ffmpeg_scripts.probe import probe  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule=110",
@@ -106,10 +107,11 @@ def stop_ray(head: subprocess.Popen) -> None:
 
 
 def frames_md5(ff, path: str) -> str:
-    out, _ = run_capture([*ff.base(), "-i", input_url(path), "-map", "0:V:0", "-f", "framemd5",
-                          "pipe:1"])
-    return "\n".join(line.rsplit(",", 1)[1] for line in out.decode().splitlines()
-                     if line and not line.startswith("#"))
+    """One digest over every decoded frame, in order."""
+    h = hashlib.md5()
+    for frame in iter_frames(ff, probe(ff, path)):
+        h.update(frame.tobytes())
+    return h.hexdigest()
 
 
 def per_step(report: dict) -> dict:

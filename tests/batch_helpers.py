@@ -4,6 +4,7 @@ module's own functions)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -13,8 +14,8 @@ import time
 from pathlib import Path
 
 from conftest import _ffmpeg, alive, descendants
-from ffmpeg_scripts.probe import input_url
-from ffmpeg_scripts.process import run_capture
+from ffmpeg_scripts.frames import iter_frames
+from ffmpeg_scripts.probe import probe
 from vae_transition.batch import worker
 
 # the Ray tests' cluster runs on the loopback interface; Ray reads this when it is imported,
@@ -48,11 +49,9 @@ def report(proc: subprocess.CompletedProcess) -> dict:
 
 
 def frame_digests(path) -> list[str]:
-    """MD5 of every decoded frame (as rgb24, so that any decoder difference would show)."""
-    out, _ = run_capture([*_ffmpeg().base(), "-i", input_url(path), "-map", "0:V:0",
-                          "-pix_fmt", "rgb24", "-f", "framemd5", "pipe:1"])
-    return [line.rsplit(",", 1)[1].strip() for line in out.decode().splitlines()
-            if line and not line.startswith("#")]
+    """MD5 of every decoded frame (RGB, as the library reads them), in display order."""
+    ff = _ffmpeg()
+    return [hashlib.md5(f.tobytes()).hexdigest() for f in iter_frames(ff, probe(ff, path))]
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -72,16 +72,7 @@ def describe(paths) -> dict[str, list]:
 
 def write(out_abs: str, entry: dict) -> None:
     """Write the manifest under a temporary name, then rename it into place."""
-    path = manifest_path(out_abs)
-    tmp = outputs.tmp_name(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        outputs.remove_quietly(tmp)
+    outputs.write_atomically(manifest_path(out_abs), json.dumps(entry, indent=1, sort_keys=True))
 
 
 def publishing(out_abs: str, key: str, out_tmp: str) -> None:
