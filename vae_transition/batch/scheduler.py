@@ -150,7 +150,7 @@ def run_all(runs: list[JobRun], executor, opts: Options, progress=None) -> list[
     try:
         while not all(r.over for r in runs) or handles:
             _fill(runs, executor, handles)
-            for handle in executor.wait(handles, timeout=0.5):
+            for handle in executor.wait(handles, timeout=0.5) if handles else ():
                 run, step = handles.pop(handle)
                 run.inflight -= 1
                 _finish(run, step, executor.outcome(handle), opts)
