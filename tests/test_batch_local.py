@@ -36,6 +36,13 @@ def test_local_batch_has_joins_frames_and_isolates_a_damaged_clip(media, referen
                tmp_path / "cache", "--json")
     rep = check_standard_batch(proc, out, references)
     assert rep["totals"]["executor"] == "local" and rep["totals"]["workers"] == 2
+    assert not any(c["cached"] for j in rep["jobs"] for c in j.get("cuts", []))
+
+    # the same jobs into another folder, on the same cache: every transition is reused
+    again = cli("batch", jobs, "--out-dir", tmp_path / "again", "--workers", "2",
+                "--cache-dir", tmp_path / "cache", "--json")
+    rep = check_standard_batch(again, tmp_path / "again", references)
+    assert all(c["cached"] for j in rep["jobs"] for c in j.get("cuts", []))
 
 
 def test_killed_batch_resumes_without_redoing_finished_jobs(media, tmp_path):
