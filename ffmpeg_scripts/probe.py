@@ -26,27 +26,15 @@ from fractions import Fraction
 
 import ffmpeg
 
-from ffmpeg_scripts import graphs
+from ffmpeg_scripts import graphs, header
 from ffmpeg_scripts.errors import FFmpegError, MediaError, last_error_line
+from ffmpeg_scripts.header import EXACT_SEEK, AudioInfo
 from ffmpeg_scripts.keyframes import KEY, Keyframe, cut_points
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run_capture
 
 _DISCARD = 0x4  # AV_PKT_FLAG_DISCARD, printed by framecrc as F=0x4
 _NOPTS = -(2**63)  # AV_NOPTS_VALUE as framecrc prints it
-# ffmpeg's warnings when a file ends early or a packet is cut short: a damaged clip.
-_TRUNCATED = ("partial file", "File ended prematurely", "Packet corrupt", "corrupt input packet")
-_CHANNELS = {"mono": 1, "stereo": 2, "downmix": 2, "binaural": 2, "quad": 4, "hexagonal": 6,
-             "octagonal": 8, "cube": 8, "hexadecagonal": 16}
-
-
-@dataclass(frozen=True)
-class AudioInfo:
-    codec: str  # "aac", "mp3", "pcm_s16le", ...
-    sample_rate: int  # Hz, 0 when ffmpeg does not say
-    channels: int  # 0 when the layout is unknown to us
-
-
 @dataclass(frozen=True)
 class ClipInfo:
     path: str  # absolute path
@@ -102,17 +90,10 @@ def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
                                             **{"frames:v": 1}), "info")
 
 
-def parse_start_timecode(stderr: str) -> str | None:
-    """The first "timecode : 01:00:00:00" in an input header (tmcd track, MXF, QuickTime)."""
-    header = stderr.split("Output #0", 1)[0]
-    m = re.search(r"^\s*timecode\s*:\s*(\d\d:\d\d:\d\d[:;.]\d\d)\s*$", header, re.MULTILINE)
-    return m.group(1) if m else None
-
-
 def start_timecode(ff: FFmpegBinary, path: str) -> str | None:
     """A file's start timecode as written ("01:00:00:00"), or None when it has none."""
     _, stderr = run_capture(timecode_args(ff, path), what="ffmpeg (timecode)")
-    return parse_start_timecode(stderr)
+    return header.parse_start_timecode(stderr)
 
 
 def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
@@ -142,7 +123,7 @@ def count_frames(ff: FFmpegBinary, path: str | os.PathLike) -> int:
 
 def _open_error(name: str, stderr: str, cmd: list[str]) -> MediaError:
     """Why ffmpeg could not even start copying packets."""
-    if _input_header(stderr) and not _video_line(stderr):
+    if header.input_header(stderr) and not header.video_line(stderr):
         return MediaError(f"{name}: has no video stream", cmd, stderr)
     reasons = re.findall(r"Error opening input: (.+)", stderr)
     reason = reasons[-1].strip() if reasons else last_error_line(stderr)
@@ -151,12 +132,12 @@ def _open_error(name: str, stderr: str, cmd: list[str]) -> MediaError:
 
 def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
     """ClipInfo from the probing run's stderr and its framecrc stdout (pure: no ffmpeg)."""
-    video = _video_line(stderr_header)
+    video = header.video_line(stderr_header)
     if video is None:
         raise MediaError(f"{path}: has no video stream", stderr=stderr_header)
-    _check_complete(path, stderr_header)
+    header.check_complete(path, stderr_header)
     try:
-        v = _parse_video(video[0])
+        v = header.parse_video(video[0])
         tb, packets = _parse_packets(packet_lines)
     except ValueError as exc:  # ffmpeg printed something we do not understand
         raise MediaError(f"{path}: {exc}", stderr=stderr_header) from exc
@@ -165,7 +146,7 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         has = "no frames" if not frames else "only 1 frame"
         raise MediaError(f"{path}: has {has}; a clip needs at least 2", stderr=stderr_header)
     if v["pix_fmt"] is None:
-        why = last_error_line(_input_header(stderr_header) or stderr_header)
+        why = last_error_line(header.input_header(stderr_header) or stderr_header)
         if "Could not find codec parameters" in stderr_header:
             why = "could not find codec parameters"
         raise MediaError(f"{path}: its video cannot be decoded (ffmpeg: {why})",
@@ -181,174 +162,11 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         path=os.path.abspath(path), width=width, height=height,
         fps=fps, frame_count=len(frames),
         codec=v["codec"], profile=v["profile"], pix_fmt=v["pix_fmt"], sar=v["sar"],
-        audio=tuple(_parse_audio(p) for _, k, p, _ in _streams(stderr_header) if k == "Audio"),
+        audio=tuple(header.parse_audio(p) for _, k, p, _ in header.streams(stderr_header) if k == "Audio"),
         color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
-        exact_seek=_demuxer(stderr_header).startswith(EXACT_SEEK),
-        tags=_file_tags(stderr_header),
+        exact_seek=header.demuxer(stderr_header).startswith(EXACT_SEEK),
+        tags=header.file_tags(stderr_header),
     )
-
-
-EXACT_SEEK = ("mov,mp4", "matroska")  # demuxers whose seek lands exactly on a keyframe
-
-
-def _demuxer(stderr: str) -> str:
-    """ "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from '...'" -> "mov,mp4,m4a,3gp,3g2,mj2" """
-    m = re.search(r"^Input #0, (.+?), from ", stderr, re.MULTILINE)
-    return m.group(1) if m else ""
-
-
-def _check_complete(path: str, stderr: str) -> None:
-    """A file that ends early yields fewer decodable frames than packets: refuse it."""
-    truncated = [ln for ln in stderr.splitlines() if any(t in ln for t in _TRUNCATED)]
-    if truncated:
-        why = truncated[-1].split("] ", 1)[-1].strip()  # drop the "[in#0/mov,... @ 0x...]" tag
-        raise MediaError(f"{path}: is truncated or damaged (ffmpeg: {why})", stderr=stderr)
-
-
-# --- the stream header ----------------------------------------------------------------------
-
-def _file_tags(stderr: str) -> tuple[tuple[str, str], ...]:
-    """The input's own "Metadata:" block (indented 2, entries 4), not its streams' (4, 6)."""
-    tags, inside = [], False
-    for line in _input_header(stderr).splitlines()[1:]:
-        if line.startswith("  Metadata:"):
-            inside = True
-        elif inside and line.startswith("    ") and ":" in line:
-            key, value = line.split(":", 1)
-            tags.append((key.strip(), value.strip()))
-        else:
-            inside = False
-    return tuple(tags)
-
-
-_STREAM = re.compile(r"^\s*Stream #0:(\d+)\S*: (\w+): (.*)$")
-
-
-def _input_header(stderr: str) -> str:
-    """The "Input #0 ..." block, without the output's look-alike stream lines."""
-    start = stderr.find("Input #0")
-    if start < 0:
-        return ""
-    end = min((i for i in (stderr.find("\nStream mapping:", start), stderr.find("\nOutput #0",
-               start)) if i >= 0), default=len(stderr))
-    return stderr[start:end]
-
-
-def _streams(stderr: str) -> list[tuple[str, str, str, int]]:
-    """(index, kind, parameters, display rotation in degrees) of each input stream."""
-    streams: list[tuple[str, str, str, int]] = []
-    for line in _input_header(stderr).splitlines():
-        m = _STREAM.match(line)
-        if m:
-            streams.append((m.group(1), m.group(2), m.group(3), 0))
-            continue
-        # "Side data: Display Matrix: rotation of -90.00 degrees" belongs to the stream above.
-        rot = re.search(r"display ?matrix: rotation of (-?[\d.]+) degrees", line, re.I)
-        if rot and streams:
-            streams[-1] = (*streams[-1][:3], round(float(rot.group(1))) % 360)
-    return streams
-
-
-def _video_line(stderr: str) -> tuple[str, int] | None:
-    """(parameters, rotation) of the video stream that `-map 0:V:0` picked, if any."""
-    mapped = re.search(r"Stream #0:(\d+) -> #0:0", stderr)
-    for index, kind, params, rotation in _streams(stderr):
-        if kind != "Video" or "(attached pic)" in params:
-            continue
-        if mapped is None or mapped.group(1) == index:
-            return params, rotation
-    return None
-
-
-def _split_top(params: str) -> list[str]:
-    """Split on the commas that are not inside (...) or [...]."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(params):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(params[start:i].strip())
-            start = i + 1
-    parts.append(params[start:].strip())
-    return parts
-
-
-def _codec_profile(part: str) -> tuple[str, str | None]:
-    """"h264 (High) (avc1 / 0x31637661)" -> ("h264", "High"); "av1 (libdav1d) (Main)" too."""
-    codec = part.split(" ", 1)[0]
-    groups = [g for g in re.findall(r"\(([^()]*)\)", part) if " / 0x" not in g]  # no fourcc
-    # ffmpeg prints the decoder's name first when it differs from the codec's ("mp3float");
-    # decoder names are lowercase identifiers, profiles are not ("High", "Main 10", "LC").
-    if groups and re.fullmatch(r"[a-z0-9_]+", groups[0]):
-        groups = groups[1:]
-    return codec, (groups[0] if groups else None)
-
-
-def _number(text: str) -> float:
-    """"23.98" -> 23.98, "24k" -> 24000.0 (ffmpeg's rounded rates)."""
-    return float(text[:-1]) * 1000 if text.endswith("k") else float(text)
-
-
-def _parse_video(params: str) -> dict:
-    parts = _split_top(params)
-    codec, profile = _codec_profile(parts[0])
-    pix_fmt, color = None, None
-    m = re.fullmatch(r"([a-z0-9_]+)(?:\((.*)\))?", parts[1]) if len(parts) > 1 else None
-    if m and m.group(1) != "none" and not re.fullmatch(r"\d+x\d+", m.group(1)):
-        pix_fmt = m.group(1)
-        color = _matrix(m.group(2) or "")
-    size = re.search(r"(?:^|, )(\d+)x(\d+)", params)
-    if size is None:
-        raise ValueError(f"no picture size in ffmpeg's stream line: {params}")
-    sar = re.search(r"SAR (\d+):(\d+)", params)
-    fps = re.search(r"([\d.]+k?) fps", params)
-    tbr = re.search(r"([\d.]+k?) tbr", params)
-    return {
-        "codec": codec, "profile": profile, "pix_fmt": pix_fmt, "color": color,
-        "size": (int(size.group(1)), int(size.group(2))),
-        "sar": Fraction(int(sar.group(1)), int(sar.group(2))) if sar and int(sar.group(1))
-        and int(sar.group(2)) else Fraction(1),
-        "fps": _number(fps.group(1)) if fps else None,
-        "tbr": _number(tbr.group(1)) if tbr else None,
-    }
-
-
-def _matrix(details: str) -> str | None:
-    """The YUV matrix from "tv, bt709, progressive" or "tv, bt709/bt709/unknown, top first".
-
-    ffmpeg prints: range (tv/pc), then colorspace, or colorspace/primaries/transfer when they
-    differ, then the field order.
-    """
-    for item in (d.strip() for d in details.split(",")):
-        if item in ("tv", "pc") or "first" in item or item == "progressive":
-            continue
-        space = item.split("/")[0]
-        return None if space in ("unknown", "reserved", "unspecified", "") else space
-    return None
-
-
-def _parse_audio(params: str) -> AudioInfo:
-    """"aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 128 kb/s" -> AudioInfo."""
-    parts = _split_top(params)
-    rate = re.search(r"(\d+) Hz", params)
-    channels = 0
-    for i, part in enumerate(parts):
-        if part.endswith(" Hz") and i + 1 < len(parts):
-            channels = _channel_count(parts[i + 1])
-    return AudioInfo(parts[0].split(" ", 1)[0], int(rate.group(1)) if rate else 0, channels)
-
-
-def _channel_count(layout: str) -> int:
-    """"stereo" -> 2, "5.1(side)" -> 6, "7.1.4" -> 12, "3 channels" -> 3; 0 when unknown."""
-    m = re.fullmatch(r"(\d+) channels.*", layout)
-    if m:
-        return int(m.group(1))
-    m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", layout)
-    if m:
-        return sum(int(g) for g in m.groups() if g)
-    return _CHANNELS.get(layout.split("(")[0], 0)
 
 
 # --- the packets ----------------------------------------------------------------------------

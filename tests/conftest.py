@@ -45,12 +45,12 @@ def make_clip(path: str | os.PathLike, *, size: tuple[int, int] = (64, 48), fps:
               frames: int = 12, source: str = "testsrc2", codec: str = "libx264",
               pix_fmt: str | None = "yuv420p", audio: bool = False, bframes: bool = True,
               gop: int | None = None, audio_rate: int = 44100, channels: int = 1,
-              extra: Sequence[str] = ()) -> Path:
+              extra: Sequence[str] = (), tone: int = 440) -> Path:
     """Write a tiny clip to `path` (overwriting) and return it as a Path.
 
     size: (width, height); odd sizes work where the codec allows (x264 needs yuv444p for them).
     fps: as lavfi takes it ("24", "25", "24000/1001"). frames=0 with audio=True: audio only.
-    audio: a 440 Hz sine (AAC unless `extra` says otherwise) exactly as long as the picture.
+    audio: a `tone` Hz sine (AAC unless `extra` says otherwise) exactly as long as the picture.
     bframes: x264 with 3 B-frames (reordered packets) or none. gop: keyframe interval.
     extra: more output options, placed just before the output name (e.g. ("-c:a", "pcm_s16le")).
     """
@@ -67,7 +67,7 @@ def make_clip(path: str | os.PathLike, *, size: tuple[int, int] = (64, 48), fps:
     seconds = frames / Fraction(fps) if frames > 0 else Fraction(1)
     if audio:
         cmd += ["-f", "lavfi", "-i",
-                f"sine=frequency=440:sample_rate={audio_rate}:duration={float(seconds):.6f}"]
+                f"sine=frequency={tone}:sample_rate={audio_rate}:duration={float(seconds):.6f}"]
     if frames > 0:
         cmd += ["-map", "0:v", "-frames:v", str(frames), "-c:v", codec]
         cmd += ["-pix_fmt", pix_fmt] if pix_fmt else []

@@ -109,7 +109,7 @@ def test_runway_pair_every_movie_format(ff, tmp_path, runway, fmt):
 def test_ntsc_pair_keeps_exact_rate_and_timecode(ff, tmp_path, ntsc, fmt):
     out = tmp_path / f"seg{fmts.FORMATS[fmt].extensions[0]}"  # dnxhr: .mov
     r = invoke(*ntsc, "-o", out, "--format", fmt, "--handles", K, "--timecode", "01:00:00:00",
-               "--timeline", "otio,fcp7,fcpxml,edl", *FAST)
+               "--timeline", ",".join(EXTENSIONS), *FAST)
     assert r.exit_code == 0, r.output
     # untagged clips give an untagged segment (see export.color_tags)
     check_movie(ff, out, fmt, (256, 144), Fraction(24000, 1001), "01:00:00:00", "(")

@@ -18,7 +18,7 @@ from vae_transition.timing import ClipPoints, fps_text
 
 # The keys of export.formats.FORMATS (kept here so --help needs no numpy; a test keeps them in step).
 FORMAT_NAMES = ("prores", "prores4444", "dnxhr", "dnxhr-hqx", "h264", "png", "tiff", "exr")
-TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
+TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl", "mlt")
 
 
 @click.command()
@@ -36,7 +36,7 @@ TIMELINE_NAMES = ("otio", "fcp7", "fcpxml", "edl")
               help="Start timecode of the segment's first frame (handles included).")
 @click.option("--timeline", "timelines", default="", metavar="LIST",
               help="Also write timelines placing A, the segment and B: any of "
-                   "otio,fcp7,fcpxml,edl (comma-separated).")
+                   "otio,fcp7,fcpxml,edl,mlt (comma-separated).")
 @transition_options
 @timing_options
 @click.option("--overwrite", is_flag=True, help="Replace the output (and timelines) if they exist.")
@@ -98,7 +98,7 @@ def export(clip_a, clip_b, output, fmt, handles, reel, timecode, timelines, mode
     if kinds:
         tl = build_timeline(os.path.basename(base), [a, b], [exw.timeline_segment(result)],
                             [exw.clip_timecode(ff, a), exw.clip_timecode(ff, b)],
-                            ranges=result.ranges)
+                            ranges=result.ranges, overlap=tspec.overlap)
         for path in write_timelines(tl, kinds, base):
             click.echo(path)
 
@@ -118,7 +118,7 @@ def _check_clips(*clips: str) -> None:
 
 def _check_timelines(kinds: list[str], sequence: bool, paths: list[str], overwrite: bool) -> None:
     """Fail before the morph: formats that cannot reference a sequence, files in the way."""
-    xml = [k for k in kinds if k in ("fcp7", "fcpxml")]
+    xml = [k for k in kinds if k in ("fcp7", "fcpxml", "mlt")]
     if sequence and xml:
         raise click.ClickException(
             f"--timeline {','.join(xml)} cannot reference an image sequence; export a movie "

@@ -36,7 +36,7 @@ from vae_transition.timing import ClipPoints
 @click.option("--json", "as_json", is_flag=True,
               help="Print a JSON summary on stdout (frame ranges are half-open: [start, end)).")
 @click.option("--timeline", "timelines", default=None, metavar="FORMATS",
-              help="Also write editor timelines beside OUTPUT: otio,fcp7,fcpxml,edl.")
+              help="Also write editor timelines beside OUTPUT: otio,fcp7,fcpxml,edl,mlt.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @click.option("--reencode", is_flag=True, help="Re-encode everything instead of stream-copying the clips.")
 @ffmpeg_option

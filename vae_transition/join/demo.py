@@ -13,6 +13,7 @@ from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
 from ffmpeg_scripts.samples import pan_clip_args
+from vae_transition import outputs
 from vae_transition.join import previews
 from vae_transition.join.pipeline import JoinRequest, join
 from vae_transition.morph.transition import TransitionSpec
@@ -39,8 +40,9 @@ def make_clips(ff: FFmpegBinary, folder: str) -> tuple[str, str]:
         cv2.imwrite(png, cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))
         out = os.path.join(folder, f"clip_{name}.mp4")
         try:
-            run(pan_clip_args(ff, png, out, direction=direction, size=SIZE, fps=FPS,
-                              seconds=SECONDS, tone_hz=tone), what="ffmpeg (demo clip)")
+            with outputs.atomic(out) as tmp:
+                run(pan_clip_args(ff, png, tmp, direction=direction, size=SIZE, fps=FPS,
+                                  seconds=SECONDS, tone_hz=tone), what="ffmpeg (demo clip)")
         finally:
             os.remove(png)
         paths.append(out)

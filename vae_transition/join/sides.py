@@ -109,5 +109,6 @@ def join_timelines(ff: FFmpegBinary, plan: JoinPlan, results: Sequence[CutResult
     stem = os.path.splitext(out_abs)[0]
     tl = build_timeline(os.path.basename(stem), plan.clips,
                         [timeline_segment(r) for r in exported],
-                        [clip_timecode(ff, c) for c in plan.clips], ranges=plan.source_ranges())
+                        [clip_timecode(ff, c) for c in plan.clips], ranges=plan.source_ranges(),
+                        overlap=plan.spec.overlap)
     return [r.path for r in exported] + write_timelines(tl, list(formats), stem)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ffmpeg_scripts.probe import ClipInfo
 
 TIMELINE_START = "01:00:00:00"  # record start of every timeline: the editors' convention
-EXTENSIONS = {"otio": ".otio", "fcp7": ".xml", "fcpxml": ".fcpxml", "edl": ".edl"}
+EXTENSIONS = {"otio": ".otio", "fcp7": ".xml", "fcpxml": ".fcpxml", "edl": ".edl", "mlt": ".mlt"}
 
 
 class TimelineError(Exception):
@@ -86,6 +86,8 @@ class Timeline:
     height: int
     items: tuple[Item, ...]          # in order, back to back, on one video track
     start_frame: int                 # timeline start timecode as frames (01:00:00:00)
+    overlap: bool = False            # the transitions replace the clips' frames beside them
+                                     # (their audio crossfades there: timeline_mlt.py)
 
     @property
     def frames(self) -> int:
@@ -94,6 +96,10 @@ class Timeline:
     @property
     def has_audio(self) -> bool:
         return any(i.media.has_audio for i in self.items)
+
+    def media(self) -> list[Media]:
+        """Every file the timeline uses, once, in order of first use."""
+        return list({i.media.path: i.media for i in self.items}.values())
 
     @property
     def ntsc(self) -> bool:
@@ -150,13 +156,15 @@ def _checked_ranges(clips: Sequence[ClipInfo], ranges: Sequence[tuple[int, int]]
 
 def build_timeline(name: str, clips: Sequence[ClipInfo], segments: Sequence[Segment],
                    clip_starts: Sequence[int] | None = None, start: str = TIMELINE_START,
-                   ranges: Sequence[tuple[int, int]] | None = None) -> Timeline:
+                   ranges: Sequence[tuple[int, int]] | None = None,
+                   overlap: bool = False) -> Timeline:
     """clips[0], segments[0], clips[1], ...: the clips' ranges, every segment without its handles.
 
     clip_starts: each clip's start timecode in frames (export.clip_timecode), default 0.
     ranges: each clip's (source_in, source_out) in its own frames: what the joined file shows
     outside transitions (cut points, overlap); None = every clip whole. The media stay whole, so
-    the frames outside a range are handles an editor can trim into.
+    the frames outside a range are handles an editor can trim into. overlap: the segments
+    replace the clips' frames beside them (the ranges already leave those frames out).
     """
     if len(segments) != len(clips) - 1:
         raise ValueError(f"{len(clips)} clips need {len(clips) - 1} segments, got {len(segments)}")
@@ -178,7 +186,7 @@ def build_timeline(name: str, clips: Sequence[ClipInfo], segments: Sequence[Segm
         items.append(Item(_clip_media(info, starts[k]), first, end, record, record + n))
         record += n
     return Timeline(name, fps, clips[0].width, clips[0].height, tuple(items),
-                    parse_timecode(start, fps))
+                    parse_timecode(start, fps), overlap)
 
 
 def edl_reels(tl: Timeline) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Timelines to files: format name -> writer, every text made before anything is written.
 
-Above the writers (otio_json, edl, fcp7, fcpxml: one module a format), which sit above the model
+Above the writers (otio_json, edl, fcp7, fcpxml, mlt: one module a format), which sit above the model
 (model.py); the join, export and the CLI call this module. A new format is one module with a
 `TEXT(Timeline) -> str` function, one entry in writers() and one in model.EXTENSIONS.
 """
@@ -14,13 +14,15 @@ from vae_transition.outputs import write_atomically
 from vae_transition.timeline.edl import edl_text
 from vae_transition.timeline.fcp7 import xmeml_text
 from vae_transition.timeline.fcpxml import fcpxml_text
+from vae_transition.timeline.mlt import mlt_text
 from vae_transition.timeline.model import EXTENSIONS, Timeline, parse_formats
 from vae_transition.timeline.otio_json import otio_text
 
 
 def writers() -> dict[str, Callable[[Timeline], str]]:
     """Format name -> function(Timeline) -> text (the keys of timeline.EXTENSIONS)."""
-    return {"otio": otio_text, "fcp7": xmeml_text, "fcpxml": fcpxml_text, "edl": edl_text}
+    return {"otio": otio_text, "fcp7": xmeml_text, "fcpxml": fcpxml_text, "edl": edl_text,
+            "mlt": mlt_text}
 
 
 def render_timelines(tl: Timeline, formats: Sequence[str]) -> dict[str, str]:

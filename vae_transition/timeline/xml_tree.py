@@ -1,5 +1,5 @@
-"""What the two XML writers share (fcp7.py, fcpxml.py): building an ElementTree, file URLs, and
-the rule that neither can reference an image sequence.
+"""What the XML writers share (fcp7.py, fcpxml.py, mlt.py): building an ElementTree, file URLs,
+and the rule that none of them can reference an image sequence.
 
 Why by hand and not the OTIO adapters: the FCP 7 adapter writes no sequence <format> (Premiere
 then guesses the frame size), and the FCPXML adapter writes version 1.8 with `src` on <asset>,
