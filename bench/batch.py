@@ -10,7 +10,10 @@
 Default settings (the VAE morph, 24-frame transitions), --no-cache everywhere (every transition
 computed), each way in a fresh output folder. The outputs of the three ways are checked to have
 the same frames. Ratios come from this one run. The machine's other load drifts over minutes,
-so the one-process-a-job baseline is run half before the two batches and half after them.
+so the one-process-a-job baseline is run half before the two batches and half after them, and
+each command runs in a session of its own (Linux shares CPU fairly between sessions when
+autogroup scheduling is on, as here: a Ray cluster in its own session would otherwise get a
+larger share of a busy machine than a batch run from the bench's session).
 """
 
 from __future__ import annotations
@@ -68,8 +71,11 @@ class Clock:
 
     def run(self, *args, env=None) -> subprocess.CompletedProcess:
         cpu0, wall0 = _children_cpu(), time.perf_counter()
+        # a session of its own: with the kernel's autogroup scheduling, CPU is shared between
+        # sessions, and the Ray cluster (started by `ray start`) is one; every way gets its own
         proc = subprocess.run([sys.executable, "-m", "vae_transition", *args],
-                              capture_output=True, text=True, env={**os.environ, **(env or {})})
+                              capture_output=True, text=True, env={**os.environ, **(env or {})},
+                              start_new_session=True)
         self.wall += time.perf_counter() - wall0
         self.cpu += _children_cpu() - cpu0
         if proc.returncode != 0:
