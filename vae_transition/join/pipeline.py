@@ -30,7 +30,7 @@ from vae_transition.join.notes import plan_notes
 from vae_transition.join.plan import COPY, REENCODE, JoinError, JoinPlan, plan_join
 from vae_transition.morph.transition import TransitionSpec
 
-__all__ = ["JoinError", "JoinRequest", "JoinResult", "join", "plan_request"]
+__all__ = ["JoinError", "JoinRequest", "JoinResult", "join", "plan_request", "splice_checked"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -175,7 +175,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
     out_tmp = outputs.tmp_name(out_abs)
     try:
         results = _cuts(req, plan, ff, model, workdir, log, progress, timings)
-        _splice(ff, plan, results, workdir, out_tmp, progress, timings)
+        splice_checked(ff, plan, results, workdir, out_tmp, progress, timings)
         previews, written = sides.publish_all(ff, req, plan, results, out_tmp, out_abs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -202,9 +202,11 @@ def _cuts(req: JoinRequest, plan: JoinPlan, ff: FFmpegBinary, model, workdir: st
     return results
 
 
-def _splice(ff: FFmpegBinary, plan: JoinPlan, results, workdir: str, out_tmp: str,
-            progress: Progress, timings: dict) -> None:
-    """Splice the plan into out_tmp, recording where its transitions are, and check it."""
+def splice_checked(ff: FFmpegBinary, plan: JoinPlan, results, workdir: str, out_tmp: str,
+                   progress: Progress = _no_progress, timings: dict | None = None) -> None:
+    """Splice the plan into out_tmp, recording where its transitions are, and check it (the
+    batch runs this step alone, after cuts made elsewhere)."""
+    timings = {} if timings is None else timings
     t0 = time.perf_counter()
     spliced = assemble.splice_plan(ff, plan, [r.segment for r in results], workdir, out_tmp,
                                    splice.muxer_for(out_tmp), record.record(plan.transition_spans))
