@@ -27,3 +27,7 @@ def last_error_line(stderr: str) -> str:
     """The most telling line of ffmpeg's stderr (its last non-empty one), for one-line messages."""
     lines = [ln.strip() for ln in stderr.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else "no message from ffmpeg"
+
+
+class WrittenFileError(FFmpegError):
+    """A file we wrote is not what the plan says (frames, timestamps, colour, shape)."""
