@@ -97,7 +97,8 @@ def differences(a: ClipInfo, b: ClipInfo) -> list[str]:
 def can_passthrough(a: ClipInfo, b: ClipInfo) -> bool:
     """Whether B's packets can follow A's (and a segment of ours) in one stream without
     re-encoding: every frame of one stream must share size, shape, rate and colour."""
-    return not differences(a, b) and a.codec in ("h264", "hevc") and a.pix_fmt in X26X_PIX_FMTS
+    return (not differences(a, b) and a.codec in ("h264", "hevc")
+            and a.pix_fmt.replace("yuvj", "yuv") in X26X_PIX_FMTS)
 
 
 def conformed_frames(clip: ClipInfo, fps: Fraction) -> int:
