@@ -174,8 +174,9 @@ def write_frames_many(targets: list[tuple[list[str], tuple[int, int], Callable |
     """
     count = 0
     with ExitStack() as stack:
-        pipes = [(stack.enter_context(open_pipe(args, stdin=True)), size, turn)
-                 for args, size, turn in targets]
+        pipes = [(stack.enter_context(open_pipe(args, stdin=True,
+                                                what=f"ffmpeg (encoding {_target(args)})")),
+                  size, turn) for args, size, turn in targets]
         for frame in frames:
             for proc, (w, h), turn in pipes:
                 out = turn(frame) if turn else frame
@@ -185,6 +186,11 @@ def write_frames_many(targets: list[tuple[list[str], tuple[int, int], Callable |
                 proc.stdin.write(np.ascontiguousarray(out).tobytes())
             count += 1
     return count
+
+
+def _target(args: list[str]) -> str:
+    """The file a compiled command writes (ffmpeg-python ends argv with it, then "-y")."""
+    return args[-2] if args[-1] == "-y" else args[-1]
 
 
 def encode_transition(ff: FFmpegBinary, frames: Iterable[np.ndarray], fmt: VideoFormat,

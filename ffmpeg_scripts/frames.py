@@ -74,7 +74,7 @@ def _frames_from(ff: FFmpegBinary, info: ClipInfo, cmd: list[str]) -> Iterator[n
     """Run a read_args() command and yield its frames; the process never outlives the caller."""
     height, width = info.height, info.width
     size = width * height * 3
-    with open_pipe(cmd, stdout=True, what="ffmpeg (decode)") as proc:
+    with open_pipe(cmd, stdout=True, what=f"ffmpeg (decoding {info.path})") as proc:
         assert proc.stdout is not None
         while True:
             buf = bytearray(size)  # a fresh writable buffer per frame: callers may keep frames

@@ -102,7 +102,7 @@ def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
 
 def start_timecode(ff: FFmpegBinary, path: str) -> str | None:
     """A file's start timecode as written ("01:00:00:00"), or None when it has none."""
-    _, stderr = run_capture(timecode_args(ff, path), what="ffmpeg (timecode)")
+    _, stderr = run_capture(timecode_args(ff, path), what=f"ffmpeg (reading the timecode of {path})")
     return header.parse_start_timecode(stderr)
 
 
@@ -117,7 +117,7 @@ def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
         raise MediaError(f"{name}: is empty (0 bytes)")
     cmd = probe_args(ff, name)
     try:
-        out, stderr = run_capture(cmd, what="ffmpeg (probe)")
+        out, stderr = run_capture(cmd, what=f"ffmpeg (probing {name})")
     except FFmpegError as exc:
         raise _open_error(name, exc.stderr, cmd) from exc
     return parse_probe(name, stderr, out.decode("utf-8", errors="replace"))
@@ -126,7 +126,7 @@ def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
 def count_frames(ff: FFmpegBinary, path: str | os.PathLike) -> int:
     """Video frames in a file we wrote ourselves (a segment may hold a single frame, which
     probe() refuses for a clip): the same packet listing, counted."""
-    out, _ = run_capture(probe_args(ff, os.fspath(path)), what="ffmpeg (count frames)")
+    out, _ = run_capture(probe_args(ff, os.fspath(path)), what=f"ffmpeg (counting the frames of {path})")
     _, packets = _parse_packets(out.decode("utf-8", errors="replace"))
     return sum(1 for p in packets if not p[3] & _DISCARD)
 

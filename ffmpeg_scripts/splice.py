@@ -230,8 +230,11 @@ def splice(ff: FFmpegBinary, plan: SplicePlan, workdir: str | None = None) -> st
     try:
         names = link_pieces(plan.pieces, folder)
         list_path = os.path.join(folder, "pieces.ffconcat")
-        with open(list_path, "w", encoding="utf-8") as fh:
-            fh.write(concat_list(names, plan.pieces))
+        try:
+            with open(list_path, "w", encoding="utf-8") as fh:
+                fh.write(concat_list(names, plan.pieces))
+        except OSError as exc:  # a full disk says ENOSPC on close, naming no file
+            raise OSError(exc.errno, exc.strerror, list_path) from None
         return run(passthrough_args(ff, plan, list_path), what="ffmpeg (splice)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -44,6 +44,20 @@ def tmp_name(dest: str, tag: str = "tmp") -> str:
                                 f"{uuid.uuid4().hex[:8]}{ext}")
 
 
+def check_name(path: str) -> None:
+    """OSError (ENAMETOOLONG, naming the path and the limit) when path's last part is longer
+    than its folder's filesystem takes; checked before any work, for OUT and its side files."""
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        limit = os.pathconf(folder if os.path.isdir(folder) else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(name))
+    if size > limit:
+        raise OSError(errno.ENAMETOOLONG, f"the name is {size} bytes, longer than the "
+                      f"{limit} this filesystem takes; choose a shorter one", path)
+
+
 def _renameat2(src: str, dest: str) -> bool:
     """Rename without replacing; False when the system has no renameat2 (old libc, not Linux)."""
     try:

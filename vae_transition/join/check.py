@@ -6,17 +6,21 @@ published.
   durations, every frame's time, size, SAR and colour tags, the display aspect ratio);
 - damage_notes: frames a clip's decoder reports as damaged (corrupt packets inside it), named
   per clip: the join copies or re-encodes them as they are, and says so;
+- full_disk: a step that failed because a disk filled up (ffmpeg's "No space left on device",
+  Python's ENOSPC, or an ffmpeg that could not even write its log) named with the folder;
 - Inputs: every clip as probed (device, inode, size, time), so that one deleted or rewritten
   during the join is named in the error instead of failing a later step with our own names.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
 
 from ffmpeg_scripts import verify
+from ffmpeg_scripts.errors import FFmpegError
 from ffmpeg_scripts.frames import damaged_frames
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo
@@ -52,9 +56,11 @@ def damage_notes(ff: FFmpegBinary, plan: JoinPlan, written: verify.Written,
         n = damaged_frames(ff, info, use.end)
         if n:
             copied = any(p.kind == COPY and p.index == k for p in plan.parts)
-            fate = "copies them as they are" if copied else "re-encodes them as decoded"
+            many = n != 1
+            fate = (f"copies {'them as they are' if many else 'it as it is'}" if copied
+                    else f"re-encodes {'them' if many else 'it'} as decoded")
             notes.append(f"note: {os.path.basename(info.path)}: {n} damaged "
-                         f"frame{'s' if n != 1 else ''} (corrupt packets inside the clip); "
+                         f"frame{'s' if many else ''} (corrupt packets inside the clip); "
                          f"the join {fate}")
     return notes
 
@@ -84,3 +90,28 @@ def _identity(path: str) -> tuple | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+FULL = 1 << 20  # bytes free below which a folder counts as full
+
+
+def full_disk(exc: BaseException, folders: dict[str, str]) -> JoinError | None:
+    """When `exc` came from a full disk: one line naming the folder that filled up (the first
+    of `folders`, label -> path, with under FULL bytes free) and the step; else None."""
+    text = f"{exc} {getattr(exc, 'stderr', '')}"
+    nospace = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+        "No space left on device" in text or "Disk quota exceeded" in text
+    silent = isinstance(exc, FFmpegError) and "wrote no message" in str(exc)
+    if not (nospace or silent):
+        return None
+    for label, folder in folders.items():
+        try:
+            st = os.statvfs(folder)
+        except OSError:
+            continue
+        if st.f_bavail * st.f_frsize < FULL:
+            step = str(exc) if isinstance(exc, FFmpegError) else \
+                f"writing {getattr(exc, 'filename', None) or 'a work file'}"
+            hint = " or point TMPDIR at a larger disk" if label == "TMPDIR" else ""
+            return JoinError(f"{label} {folder} is full: {step}; free some space there{hint}")
+    return None

@@ -25,7 +25,7 @@ from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import limits, outputs, tensors, workdirs
 from vae_transition.cache import cache_dir
 from vae_transition.join import assemble, record, sides
-from vae_transition.join.check import Inputs, check_written, damage_notes
+from vae_transition.join.check import Inputs, check_written, damage_notes, full_disk
 from vae_transition.join.cuts import CutResult, cut_tasks, run_cuts
 from vae_transition.join.notes import plan_notes
 from vae_transition.join.plan import COPY, REENCODE, JoinError, JoinPlan, plan_join
@@ -125,6 +125,7 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     limits.check_clip_count(len(clips))
     out_abs = os.path.abspath(out)
     splice.muxer_for(out_abs)
+    outputs.check_name(out_abs)
     for clip in clips:  # probe() says what is wrong with an input itself
         if os.path.exists(clip) and os.path.exists(out_abs) and os.path.samefile(clip, out_abs):
             raise JoinError(f"{out}: the output would overwrite an input; choose another name")
@@ -181,8 +182,12 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
             results = _cuts(req, plan, ff, model, workdir, log, progress, timings)
             for line in _splice(ff, plan, results, workdir, out_tmp, progress, timings):
                 log(line)
-        except Exception:
+        except Exception as exc:
             inputs.check()  # a clip deleted or changed mid-run: say that, not what broke
+            full = full_disk(exc, {"TMPDIR": tempfile.gettempdir(),
+                                   "the output's folder": os.path.dirname(out_abs)})
+            if full is not None:
+                raise full from None
             raise
         inputs.check()
         previews, written = sides.publish_all(ff, req, plan, results, out_tmp, out_abs)

@@ -308,6 +308,8 @@ def plan_join(infos: Sequence[ClipInfo], spec: TransitionSpec, *, points: Sequen
     if len(infos) < 2:
         raise JoinError("join needs at least two clips")
     fmt = target_format(infos[0], size, fps)
+    limits.check_morph_size(fmt.width, fmt.height, spec.method,
+                            "--size" if size else os.path.basename(infos[0].path))
     reason = reencode_reason(infos, fmt, reencode, fmt != target_format(infos[0]))
     ranges = clip_ranges(infos, points, fmt)
     n = cut_lengths(len(infos) - 1, fmt.fps, spec.frames, lengths, duration)

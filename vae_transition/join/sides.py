@@ -39,6 +39,7 @@ def side_paths(req, out_abs: str) -> list[str]:
 def check_free(req, out_abs: str) -> None:
     """Before any work: the files --preview / --timeline add must be free (or --overwrite)."""
     for path in side_paths(req, out_abs):
+        outputs.check_name(path)
         if os.path.lexists(path) and not req.overwrite:
             raise JoinError(f"{path}: already exists (use --overwrite to replace it)")
 
