@@ -62,8 +62,13 @@ class VideoFormat:
         colour = info.colour
         if info.pix_fmt.startswith("yuvj") and not colour.range:  # JPEG YUV is full range
             colour = Colour("pc", colour.matrix, colour.primaries, colour.trc)
+        if not info.pix_fmt.startswith(("yuv", "nv", "p01", "p21", "y2")):
+            # RGB or gray (PNG, ProRes 4444 as gbr, FFV1 bgr0): "pc, gbr" describes its own
+            # samples, not the YUV we encode; primaries and transfer still hold
+            colour = Colour(None, None, colour.primaries, colour.trc)
         return cls(info.width, info.height, info.fps, codec, pix.replace("yuvj", "yuv"),
-                   info.profile, info.color, rotation=info.rotation, colour=colour, sar=info.sar)
+                   info.profile, colour.matrix, rotation=info.rotation, colour=colour,
+                   sar=info.sar)
 
     @property
     def timescale(self) -> int:

@@ -104,3 +104,32 @@ def test_hdr_morph_does_not_jump_at_the_splices(ff, tmp_path, case):
     clips = np.concatenate([steps[:11], steps[12 + N:]])  # inside A, inside B
     splices = steps[11], steps[11 + N]  # A's last -> the first made; the last made -> B's first
     assert max(splices) <= clips.max(), (splices, clips)
+
+
+def test_an_rgb_clip_as_a_gives_yuv_frames_without_its_rgb_tags(ff, tmp_path):
+    """A PNG-in-MOV A reads as "rgb24(pc, gbr/...)": those describe its RGB samples. The
+    output's YUV frames must not say matrix "gbr" or full range; they are untagged, BT.601."""
+    a = make_clip(tmp_path / "a.mov", frames=12, codec="png", pix_fmt="rgb24")
+    b = tagged_clip(tmp_path / "b.mp4", "bt709-8bit", source="mandelbrot")
+    assert probe(ff, a).colour.matrix == "gbr"
+    out = tmp_path / "out.mp4"
+    result = CliRunner().invoke(cli, ["join", *FAST, "-o", str(out), str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert {c.normal() for c in frame_tags(ff, out)} == {Colour("tv")}
+    assert "conforming b.mp4: colour tv bt709/bt709/bt709 -> untagged" in result.output
+
+
+def test_exported_segments_carry_an_hlg_pairs_colour(ff, tmp_path):
+    """`export` and join's --timeline segments (ProRes) are encoded frames too."""
+    a = tagged_clip(tmp_path / "a.mp4", "hlg-10bit-h264")
+    b = tagged_clip(tmp_path / "b.mp4", "hlg-10bit-h264", source="mandelbrot")
+    want = Colour(*CASES["hlg-10bit-h264"][2])
+    out = tmp_path / "t.mov"
+    result = CliRunner().invoke(cli, ["export", *FAST, "-o", str(out), str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert set(frame_tags(ff, out)) == {want}
+    joined = tmp_path / "j.mp4"
+    result = CliRunner().invoke(cli, ["join", *FAST, "--timeline", "otio", "-o", str(joined),
+                                      str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    assert set(frame_tags(ff, tmp_path / "j.t01.mov")) == {want}

@@ -107,6 +107,15 @@ def test_every_container_as_clip_a_gives_the_plans_timestamps(ff, sources, case,
     assert_right_timestamps(ff, out, shown + N + B_FRAMES)
 
 
+@pytest.mark.parametrize("case", ["mpegts", "edit-list", "mkv-start-5s"])
+def test_every_container_in_the_reencode_path(ff, sources, case, tmp_path):
+    a = _clip_a(ff, sources, case)
+    out = tmp_path / "out.mov"
+    result = invoke("join", *FAST, "--reencode", "-o", out, a, sources[2])
+    assert result.exit_code == 0, result.output
+    assert_right_timestamps(ff, out, probe(ff, a).frame_count + N + B_FRAMES)
+
+
 @pytest.mark.parametrize("ext", ["mov", "mkv"])
 def test_mpegts_a_into_mov_and_matroska_outputs(ff, sources, ext, tmp_path):
     out = tmp_path / f"out.{ext}"
