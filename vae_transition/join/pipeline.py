@@ -31,7 +31,8 @@ from vae_transition.join.notes import plan_notes
 from vae_transition.join.plan import COPY, REENCODE, JoinError, JoinPlan, plan_join
 from vae_transition.morph.transition import TransitionSpec
 
-__all__ = ["JoinError", "JoinRequest", "JoinResult", "check_written", "join", "plan_request"]
+__all__ = ["JoinError", "JoinRequest", "JoinResult", "check_written", "join", "plan_request",
+           "splice_checked"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -180,14 +181,10 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
     try:
         try:
             results = _cuts(req, plan, ff, model, workdir, log, progress, timings)
-            for line in _splice(ff, plan, results, workdir, out_tmp, progress, timings):
+            for line in splice_checked(ff, plan, results, workdir, out_tmp, progress, timings):
                 log(line)
         except Exception as exc:
-            inputs.check()  # a clip deleted or changed mid-run: say that, not what broke
-            full = full_disk(exc, {"TMPDIR": tempfile.gettempdir(),
-                                   "the output's folder": os.path.dirname(out_abs)})
-            if full is not None:
-                raise full from None
+            _explain(exc, inputs, out_abs)
             raise
         inputs.check()
         previews, written = sides.publish_all(ff, req, plan, results, out_tmp, out_abs)
@@ -195,6 +192,16 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
         shutil.rmtree(workdir, ignore_errors=True)
         outputs.remove_quietly(out_tmp)
     return JoinResult(out_abs, plan, tuple(results), timings, previews, tuple(written))
+
+
+def _explain(exc: Exception, inputs: Inputs, out_abs: str) -> None:
+    """Raise what really went wrong when a step failed because of it: a clip deleted or
+    changed mid-run, or a full disk (named with its folder); return otherwise."""
+    inputs.check()
+    full = full_disk(exc, {"TMPDIR": tempfile.gettempdir(),
+                           "the output's folder": os.path.dirname(out_abs)})
+    if full is not None:
+        raise full from None
 
 
 def _shipped_model():
@@ -216,10 +223,12 @@ def _cuts(req: JoinRequest, plan: JoinPlan, ff: FFmpegBinary, model, workdir: st
     return results
 
 
-def _splice(ff: FFmpegBinary, plan: JoinPlan, results, workdir: str, out_tmp: str,
-            progress: Progress, timings: dict) -> list[str]:
-    """Splice the plan into out_tmp, recording where its transitions are, and check it;
-    returns the notes about damaged clips."""
+def splice_checked(ff: FFmpegBinary, plan: JoinPlan, results, workdir: str, out_tmp: str,
+                   progress: Progress = _no_progress, timings: dict | None = None) -> list[str]:
+    """Splice the plan into out_tmp, recording where its transitions are, and check it (a
+    WrittenFileError, one line, unless it holds what the plan says); returns the notes about
+    damaged clips. A batch runs this step alone, after cuts made elsewhere."""
+    timings = {} if timings is None else timings
     t0 = time.perf_counter()
     spliced = assemble.splice_plan(ff, plan, [r.segment for r in results], workdir, out_tmp,
                                    splice.muxer_for(out_tmp), record.record(plan.transition_spans))
