@@ -59,6 +59,8 @@ class ClipInfo:
     packets: int = 0  # video packets a stream copy reads (frames, and any an edit list hides)
     hidden_tail: bool = False  # an edit list hides packets after its first frame (a trimmed
                                # end): a copy to the clip's end would show them
+    steady: bool = True  # every frame k shows at k / fps (to a quarter frame): copied packets
+                         # keep their times, so only a steady clip can be stream-copied
 
     def __post_init__(self) -> None:
         if self.color and not self.colour.matrix:  # made with a matrix alone (tests, old code)
@@ -176,7 +178,7 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
         exact_seek=header.demuxer(stderr_header).startswith(EXACT_SEEK),
         tags=header.file_tags(stderr_header), colour=v["colour"], packets=len(packets),
-        hidden_tail=_hidden_tail(packets),
+        hidden_tail=_hidden_tail(packets), steady=_steady(tb, frames, fps),
     )
 
 
@@ -193,6 +195,15 @@ def _hidden_tail(packets: list[tuple[int, int, int, int]]) -> bool:
     opposed to the head of a GOP before it (leading packets, needed to decode the first)."""
     shown = [p[1] for p in packets if not p[3] & _DISCARD and p[1] != _NOPTS]
     return bool(shown) and any(p[3] & _DISCARD and p[1] > min(shown) for p in packets)
+
+
+def _steady(tb: Fraction, frames: list[tuple[int, int, int, int]], fps: Fraction) -> bool:
+    """Whether the frames' times are first + k / fps, each within a quarter of a frame
+    (Matroska's 1 ms rounding is; a variable-rate phone clip or a gap is not)."""
+    pts = sorted(p[1] for p in frames if p[1] != _NOPTS)
+    if len(pts) != len(frames):
+        return False
+    return all(abs((p - pts[0]) * tb - k / fps) <= 1 / (4 * fps) for k, p in enumerate(pts))
 
 
 def _is_standard(rate: Fraction) -> bool:

@@ -91,13 +91,15 @@ def differences(a: ClipInfo, b: ClipInfo) -> list[str]:
     out = [name for name, x, y in named if x != y]
     if not a.colour.means(b.colour):
         out.append(f"colour ({b.colour.text()}, not {a.colour.text()})")
+    if not b.steady:
+        out.append("steady timing (its frames are off its rate's grid: a variable frame rate)")
     return out
 
 
 def can_passthrough(a: ClipInfo, b: ClipInfo) -> bool:
     """Whether B's packets can follow A's (and a segment of ours) in one stream without
     re-encoding: every frame of one stream must share size, shape, rate and colour."""
-    return (not differences(a, b) and a.codec in ("h264", "hevc")
+    return (not differences(a, b) and a.steady and a.codec in ("h264", "hevc")
             and a.pix_fmt.replace("yuvj", "yuv") in X26X_PIX_FMTS)
 
 

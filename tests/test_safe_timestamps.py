@@ -151,3 +151,18 @@ def test_the_old_splice_of_an_mpegts_clip_is_caught_and_nothing_is_written(
     assert error.startswith("Error: the splice: the written file") and "nothing was written" in error
     assert "Traceback" not in result.output
     assert not out.exists() and not [n for n in os.listdir(tmp_path) if n.startswith(".")]
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_variable_rate_clip_is_retimed_not_copied(ff, sources, tmp_path, first):
+    """A clip with a gap (frames 12.. two frames late): its packets keep their times when
+    copied, which the plan cannot hold, so it takes the re-encode path, on the grid."""
+    vfr = make_clip(tmp_path / "vfr.mp4", frames=A_FRAMES, extra=(
+        "-vf", "setpts='(N+2*gte(N,12))/24/TB'", "-fps_mode", "passthrough"))
+    assert not probe(ff, vfr).steady and probe(ff, sources[2]).steady
+    clips = (vfr, sources[2]) if first else (sources[2], vfr)
+    out = tmp_path / "out.mp4"
+    result = invoke("join", *FAST, "-o", out, *clips)
+    assert result.exit_code == 0, result.output
+    assert "re-encode" in result.output and "variable frame rate" in result.output
+    assert_right_timestamps(ff, out, A_FRAMES + N + B_FRAMES)

@@ -32,6 +32,7 @@ from ffmpeg_scripts.probe import ClipInfo
 from ffmpeg_scripts.splice import can_passthrough, conformed_frames, differences
 from vae_transition import limits
 from vae_transition.morph.transition import TransitionSpec
+from vae_transition.timing import fps_text
 
 COPY, REENCODE, MAKE = "copy", "reencode", "make"  # Part.kind
 
@@ -286,6 +287,9 @@ def reencode_reason(infos: Sequence[ClipInfo], fmt: VideoFormat, forced: bool,
     if fmt != VideoFormat.of(first):
         return (f"{os.path.basename(first.path)} is {first.width}x{first.height}, and "
                 f"{fmt.pix_fmt} needs even sides")
+    if not first.steady:
+        return (f"{os.path.basename(first.path)} has a variable frame rate: its frames are "
+                f"re-timed to {fps_text(fmt.fps)} fps")
     if not can_passthrough(first, first):
         return (f"{os.path.basename(first.path)} is {first.codec} {first.pix_fmt}: segments are "
                 f"stream-copied only between H.264 or HEVC clips")
