@@ -27,10 +27,10 @@ from fractions import Fraction
 import ffmpeg
 
 from ffmpeg_scripts import graphs, header
+from ffmpeg_scripts import packets as framecrc
 from ffmpeg_scripts.colour import Colour
 from ffmpeg_scripts.errors import FFmpegError, MediaError, last_error_line
 from ffmpeg_scripts.header import EXACT_SEEK, AudioInfo
-from ffmpeg_scripts import packets as framecrc
 from ffmpeg_scripts.keyframes import Keyframe, cut_points
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run_capture
@@ -56,7 +56,6 @@ class ClipInfo:
                              # at the first frame (MPEG-TS: the concat demuxer's seek misses)
     tags: tuple[tuple[str, str], ...] = ()  # the file's own metadata: (key, value), as written
     colour: Colour = Colour()  # range, matrix, primaries, transfer (its matrix is `color`)
-    packets: int = 0  # video packets a stream copy reads (frames, and any an edit list hides)
     hidden_tail: bool = False  # an edit list hides packets after its first frame (a trimmed
                                # end): a copy to the clip's end would show them
     steady: bool = True  # every frame k shows at k / fps (to a quarter frame): copied packets
@@ -104,7 +103,8 @@ def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
 
 def start_timecode(ff: FFmpegBinary, path: str) -> str | None:
     """A file's start timecode as written ("01:00:00:00"), or None when it has none."""
-    _, stderr = run_capture(timecode_args(ff, path), what=f"ffmpeg (reading the timecode of {path})")
+    _, stderr = run_capture(timecode_args(ff, path),
+                            what=f"ffmpeg (reading the timecode of {path})")
     return header.parse_start_timecode(stderr)
 
 
@@ -128,7 +128,8 @@ def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
 def count_frames(ff: FFmpegBinary, path: str | os.PathLike) -> int:
     """Video frames in a file we wrote ourselves (a segment may hold a single frame, which
     probe() refuses for a clip): the same packet listing, counted."""
-    out, _ = run_capture(probe_args(ff, os.fspath(path)), what=f"ffmpeg (counting the frames of {path})")
+    out, _ = run_capture(probe_args(ff, os.fspath(path)),
+                         what=f"ffmpeg (counting the frames of {path})")
     _, packets = _parse_packets(out.decode("utf-8", errors="replace"))
     return sum(1 for p in packets if not p[3] & _DISCARD)
 
@@ -177,7 +178,7 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         audio=tuple(header.parse_audio(p) for _, k, p, _ in header.streams(stderr_header) if k == "Audio"),
         color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
         exact_seek=header.demuxer(stderr_header).startswith(EXACT_SEEK),
-        tags=header.file_tags(stderr_header), colour=v["colour"], packets=len(packets),
+        tags=header.file_tags(stderr_header), colour=v["colour"],
         hidden_tail=_hidden_tail(packets), steady=_steady(tb, frames, fps),
     )
 

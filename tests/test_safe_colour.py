@@ -6,7 +6,6 @@ back with showinfo, independently of the product's own check.
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import numpy as np
 import pytest

@@ -148,7 +148,8 @@ def test_the_old_splice_of_an_mpegts_clip_is_caught_and_nothing_is_written(
     result = invoke("join", *FAST, "-o", out, _clip_a(ff, sources, "mpegts"), sources[2])
     assert result.exit_code == 1
     error = result.output.strip().splitlines()[-1]
-    assert error.startswith("Error: the splice: the written file") and "nothing was written" in error
+    assert error.startswith("Error: the splice: the written file")
+    assert "nothing was written" in error
     assert "Traceback" not in result.output
     assert not out.exists() and not [n for n in os.listdir(tmp_path) if n.startswith(".")]
 

@@ -2,8 +2,9 @@
 
 The plan (plan.py) says where every output frame comes from and what is done to it; this module
 turns each of its parts into a splice.Piece: a clip's packets copied between clean keyframes
-(into a file of their own, in the time base all pieces share), a clip's frames re-encoded (in the splice's own graph on the re-encode path; as a segment of their
-own, matched to clip A, in pass-through), or a cut's made transition.
+(into a file of their own, in the time base all pieces share), a clip's frames re-encoded (in
+the splice's own graph on the re-encode path; as a segment of their own, matched to clip A, in
+pass-through), or a cut's made transition.
 """
 
 from __future__ import annotations
