@@ -167,3 +167,22 @@ def test_a_variable_rate_clip_is_retimed_not_copied(ff, sources, tmp_path, first
     assert result.exit_code == 0, result.output
     assert "re-encode" in result.output and "variable frame rate" in result.output
     assert_right_timestamps(ff, out, A_FRAMES + N + B_FRAMES)
+
+
+def test_an_edit_list_that_hides_the_end_stops_the_copy_at_a_clean_keyframe():
+    """Packets an edit list hides after the last frame shown (a trimmed end) would be shown by
+    a copy to the clip's end: the plan copies up to a clean keyframe and re-encodes the rest."""
+    from ffmpeg_scripts.keyframes import Keyframe
+    from ffmpeg_scripts.probe import _hidden_tail
+    from vae_transition.join.plan import COPY, REENCODE, ClipUse, Part, parts
+
+    hidden, shown = 0x4, 0x0  # framecrc's F=0x4 (an edit list hides it) and F=0x0
+    head = [(0, -2, 1, hidden | 1), (1, 0, 1, shown), (2, 1, 1, shown)]  # a GOP's hidden head
+    assert not _hidden_tail(head)
+    assert _hidden_tail(head + [(3, 5, 1, hidden)])  # hidden, and shown after frame 0
+    keys = (Keyframe(0, Fraction(0), Fraction(0), 0), Keyframe(12, Fraction(1, 2),
+                                                               Fraction(1, 2), 12))
+    use = [ClipUse(0, 20, (0, 20))]
+    assert parts(use, [], [keys], [20]) == [Part(COPY, 0, 0, 20)]
+    assert parts(use, [], [keys], [20], hidden_tail=[True]) == [
+        Part(COPY, 0, 0, 12), Part(REENCODE, 0, 12, 20)]
