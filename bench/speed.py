@@ -25,11 +25,13 @@ from ffmpeg_scripts.process import run  # noqa: E402
 
 NOTES = """## Notes
 
-- The join stream-copies both clips, so its cost does not grow with their length (the 16 s /
-  4 s row). It is a fixed cost: the breakdown rows above. The transition is the VAE morph (one
-  encode, the halfway field's fit, one decoder pass per output frame at about 256 px for the
-  pace probes, two pacing rounds at the working size, full-resolution composition) and x264 on
-  the 24 new frames. Start-up is mostly importing torch.
+- The join stream-copies both clips, so its cost barely grows with their length (the 16 s /
+  4 s row): only the written-file check, which decodes the output once, does (it is inside
+  "splice" in the breakdown rows). The rest is a fixed cost: the breakdown rows above. The
+  transition is the VAE morph (one encode, the halfway field's fit, one decoder pass per output
+  frame at about 256 px for the pace probes, two pacing rounds at the working size,
+  full-resolution composition) and x264 on the 24 new frames. Start-up is mostly importing
+  torch.
 - Per-pair adaptation is off by default: on the quality bench it did not change the six scores,
   and it costs a few seconds per cut (the adaptation row).
 - Overlap mode (`--overlap`) morphs 24 moving pairs instead of one still pair (all 48 frames

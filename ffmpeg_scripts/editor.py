@@ -15,6 +15,7 @@ from fractions import Fraction
 import ffmpeg
 
 from ffmpeg_scripts import graphs
+from ffmpeg_scripts.colour import MATRICES, Colour
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import input_url
 
@@ -58,30 +59,34 @@ FORMATS = {f.name: f for f in (
 MUXERS = {".mov": "mov", ".mxf": "mxf", ".mp4": "mp4"}
 
 
-def tagged(stream, color: str | None):
+def tagged(stream, colour: Colour):
     """RGB -> the clip's YUV, tagged like it, so the segment's YUV matches clip A's.
 
-    The frames were decoded from A with A's matrix (untagged: BT.601, swscale's default), so
-    encoding back with that matrix gives A's own YUV values at the splice. Tags follow A too:
-    BT.709 clips (what generators write) give BT.709-tagged segments, and an untagged clip gives
-    an untagged segment, so every application decodes A and the segment the same way (editors
-    assume BT.709 for untagged HD, ffmpeg BT.601: tagging only the segment would shift it).
+    The frames were decoded from A with A's matrix and range (untagged: BT.601, swscale's
+    default), so encoding back with them gives A's own YUV values at the splice. Tags follow A
+    too: a tagged clip's four values (colour.py; BT.709 clips, what generators write, give
+    BT.709-tagged segments), and an untagged clip gives an untagged segment, so every
+    application decodes A and the segment the same way (editors assume BT.709 for untagged HD,
+    ffmpeg BT.601: tagging only the segment would shift it).
     """
-    return graphs.to_yuv(stream, color, untag=False)
+    video = graphs.to_yuv(stream, colour)
+    return video.filter("setparams", **color_params(colour)) if color_params(colour) else video
 
 
-def color_params(color: str | None) -> dict[str, str]:
-    """setparams options that tag the frames like clip A ({} for an untagged clip)."""
-    if color not in graphs.MATRICES:
+def color_params(colour: Colour) -> dict[str, str]:
+    """setparams options that tag the frames like clip A ({} for an untagged clip): its own
+    values, and for one tagged with a matrix alone, the primaries and transfer that go with it."""
+    if colour.matrix not in MATRICES:
         return {}
     primaries = {"bt709": "bt709", "bt2020nc": "bt2020", "smpte170m": "smpte170m",
-                 "bt470bg": "bt470bg"}.get(color, "bt709")
-    trc = "bt709" if color in ("bt709", "bt2020nc") else "smpte170m"
-    return {"range": "tv", "color_primaries": primaries, "color_trc": trc, "colorspace": color}
+                 "bt470bg": "bt470bg"}.get(colour.matrix, "bt709")
+    trc = "bt709" if colour.matrix in ("bt709", "bt2020nc") else "smpte170m"
+    return {"range": colour.range or "tv", "color_primaries": colour.primaries or primaries,
+            "color_trc": colour.trc or trc, "colorspace": colour.matrix}
 
 
 def export_args(ff: FFmpegBinary, fmt_name: str, width: int, height: int, fps: Fraction,
-                out: str, *, color: str | None = None, timecode: str = "00:00:00:00",
+                out: str, *, colour: Colour = Colour(), timecode: str = "00:00:00:00",
                 reel: str = "", start_number: int = 0) -> list[str]:
     """The ffmpeg command that encodes rgb24 frames from stdin into `out` in format fmt_name.
 
@@ -94,9 +99,7 @@ def export_args(ff: FFmpegBinary, fmt_name: str, width: int, height: int, fps: F
         return graphs.command(ff, ffmpeg.output(
             frames.filter("format", fmt.pix_fmt), "file:" + out, format="image2",
             fps_mode="passthrough", start_number=start_number, **fmt.codec).overwrite_output())
-    video = tagged(frames, color).filter("format", fmt.pix_fmt)
-    if color_params(color):
-        video = video.filter("setparams", **color_params(color))
+    video = tagged(frames, colour).filter("format", fmt.pix_fmt)
     muxer = MUXERS[os.path.splitext(out)[1].lower()]
     options = {"fps_mode": "passthrough", "pix_fmt": fmt.pix_fmt, "timecode": timecode,
                "an": None, **fmt.codec}

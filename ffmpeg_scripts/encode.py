@@ -18,6 +18,7 @@ import ffmpeg
 import numpy as np
 
 from ffmpeg_scripts import graphs
+from ffmpeg_scripts.colour import Colour
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
 from ffmpeg_scripts.process import open_pipe
@@ -47,13 +48,37 @@ class VideoFormat:
     color: str | None = None      # colour matrix tag, e.g. "bt709"; None = untagged (bt601)
     crf: int = 16                 # visually lossless for x264; x265 gets crf + 2
     rotation: int = 0             # the clip's display rotation (0, 90, 180, 270), see coded_size
+    colour: Colour = Colour()     # range, matrix, primaries, transfer: what every frame carries
+    sar: Fraction = Fraction(1)   # sample aspect ratio of the stored picture (anamorphic: != 1)
+
+    def __post_init__(self) -> None:
+        if self.color and not self.colour.matrix:  # made with a matrix alone
+            object.__setattr__(self, "colour", Colour(matrix=self.color))
 
     @classmethod
     def of(cls, info: ClipInfo) -> VideoFormat:
         codec = info.codec if info.codec in ENCODERS else "h264"
         pix = info.pix_fmt if info.pix_fmt in X26X_PIX_FMTS else "yuv420p"
+        colour = info.colour
+        if info.pix_fmt.startswith("yuvj") and not colour.range:  # JPEG YUV is full range
+            colour = Colour("pc", colour.matrix, colour.primaries, colour.trc)
+        if not info.pix_fmt.startswith(("yuv", "nv", "p01", "p21", "y2")):
+            # RGB or gray (PNG, ProRes 4444 as gbr, FFV1 bgr0): "pc, gbr" describes its own
+            # samples, not the YUV we encode; primaries and transfer still hold
+            colour = Colour(None, None, colour.primaries, colour.trc)
         return cls(info.width, info.height, info.fps, codec, pix.replace("yuvj", "yuv"),
-                   info.profile, info.color, rotation=info.rotation)
+                   info.profile, colour.matrix, rotation=info.rotation, colour=colour,
+                   sar=info.sar)
+
+    @property
+    def timescale(self) -> int:
+        """The MP4 time base (ticks a second) of every piece a pass-through splice copies: a
+        multiple of the rate's numerator, so each frame lasts a whole number of ticks, and at
+        least 10000, like ffmpeg's own choice (24 fps: 12288; 24000/1001: 24000)."""
+        ticks = self.fps.numerator
+        while ticks < 10000:
+            ticks *= 2
+        return ticks
 
     @property
     def coded_size(self) -> tuple[int, int]:
@@ -83,14 +108,29 @@ def encoder_options(fmt: VideoFormat, match_profile: bool = True) -> dict:
     return {**options, "crf": fmt.crf + 2, "x265-params": "log-level=error", "tag:v": "hvc1"}
 
 
+def segment_options(fmt: VideoFormat, match_profile: bool = True) -> dict:
+    """Output options of everything encoded to sit in `fmt`'s stream: the encoder's flags, the
+    colour tags, and the MP4 time base that every spliced piece shares."""
+    return {**encoder_options(fmt, match_profile), **fmt.colour.output_options(),
+            "video_track_timescale": fmt.timescale}
+
+
+def matched(stream, fmt: VideoFormat):
+    """The chain's end for frames encoded into `fmt`: its pixel format, then every frame
+    tagged with fmt's colour and sample aspect ratio (what the encoder writes into the
+    stream, so a decoder sees no change of parameters at a splice)."""
+    return (stream.filter("format", fmt.pix_fmt)
+            .filter("setparams", **fmt.colour.frame_params())
+            .filter("setsar", f"{fmt.sar.numerator}/{fmt.sar.denominator}"))
+
+
 def segment_args(ff: FFmpegBinary, fmt: VideoFormat, out: str) -> list[str]:
     """Encode stdin frames to a segment that matches `fmt` closely enough to be stream-copied:
-    RGB to YUV with the matrix the clip is decoded with, tagged like the clip."""
+    RGB to YUV with the matrix and range the clip is decoded with, tagged like the clip."""
     frames = graphs.raw_input(*fmt.coded_size, fmt.fps)
-    video = graphs.to_yuv(frames, fmt.color).filter("format", fmt.pix_fmt)
+    video = matched(graphs.to_yuv(frames, fmt.colour), fmt)
     return graphs.command(ff, ffmpeg.output(
-        video, out, format="mp4", an=None, **encoder_options(fmt),
-        **graphs.color_tags(fmt.color)).overwrite_output())
+        video, out, format="mp4", an=None, **segment_options(fmt)).overwrite_output())
 
 
 def span_args(ff: FFmpegBinary, clip: ClipInfo, start: int, count: int, fmt: VideoFormat,
@@ -100,11 +140,11 @@ def span_args(ff: FFmpegBinary, clip: ClipInfo, start: int, count: int, fmt: Vid
     and stored as the clip stores them (noautorotate: a phone clip's frames stay turned)."""
     video = ffmpeg.input(input_url(clip.path), noautorotate=None, reinit_filter=0)["V:0"]
     rate = f"{fmt.fps.denominator}/({fmt.fps.numerator}*TB)"  # frame n at n / fps exactly
-    video = (video.filter("select", f"gte(n,{start})").filter("setpts", f"(N)*{rate}")
-             .filter("format", fmt.pix_fmt))
+    video = matched(video.filter("select", f"gte(n,{start})").filter("setpts", f"(N)*{rate}"),
+                    fmt)
     return graphs.command(ff, ffmpeg.output(
         video, out, format="mp4", an=None, fps_mode="passthrough", **{"frames:v": count},
-        **encoder_options(fmt), **graphs.color_tags(fmt.color)).overwrite_output())
+        **segment_options(fmt)).overwrite_output())
 
 
 def lossless_args(ff: FFmpegBinary, width: int, height: int, fps: Fraction, out: str) -> list[str]:
@@ -139,8 +179,9 @@ def write_frames_many(targets: list[tuple[list[str], tuple[int, int], Callable |
     """
     count = 0
     with ExitStack() as stack:
-        pipes = [(stack.enter_context(open_pipe(args, stdin=True)), size, turn)
-                 for args, size, turn in targets]
+        pipes = [(stack.enter_context(open_pipe(args, stdin=True,
+                                                what=f"ffmpeg (encoding {_target(args)})")),
+                  size, turn) for args, size, turn in targets]
         for frame in frames:
             for proc, (w, h), turn in pipes:
                 out = turn(frame) if turn else frame
@@ -150,6 +191,11 @@ def write_frames_many(targets: list[tuple[list[str], tuple[int, int], Callable |
                 proc.stdin.write(np.ascontiguousarray(out).tobytes())
             count += 1
     return count
+
+
+def _target(args: list[str]) -> str:
+    """The file a compiled command writes (ffmpeg-python ends argv with it, then "-y")."""
+    return args[-2] if args[-1] == "-y" else args[-1]
 
 
 def encode_transition(ff: FFmpegBinary, frames: Iterable[np.ndarray], fmt: VideoFormat,

@@ -31,7 +31,7 @@ from ffmpeg_scripts.encode import VideoFormat
 from ffmpeg_scripts.errors import FFmpegError, MediaError
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, input_url
-from ffmpeg_scripts.process import open_pipe
+from ffmpeg_scripts.process import open_pipe, run_capture
 
 # Frames decoded before the ones last_frames() keeps: absorbs seek rounding and variable rates.
 _TAIL_MARGIN_S = 0.5
@@ -60,8 +60,8 @@ def read_args(ff: FFmpegBinary, info: ClipInfo, *, start: int = 0, count: int | 
     # tags) would rebuild the filter graph and restart select's frame counter n.
     video = ffmpeg.input(input_url(info.path), reinit_filter=0, **seek)["V:0"]
     if conform is not None:
-        video = graphs.conform(video, conform.width, conform.height, conform.fps, conform.color,
-                               conform.pix_fmt, graphs.SWS_FLAGS)
+        video = graphs.conform(video, conform.width, conform.height, conform.fps,
+                               conform.colour, conform.pix_fmt, conform.sar, graphs.SWS_FLAGS)
     if start and not from_end:
         video = video.filter("select", f"gte(n,{start})")  # exact by index: n counts from 0
     limit = {"frames:v": count} if count is not None and not from_end else {}
@@ -74,7 +74,7 @@ def _frames_from(ff: FFmpegBinary, info: ClipInfo, cmd: list[str]) -> Iterator[n
     """Run a read_args() command and yield its frames; the process never outlives the caller."""
     height, width = info.height, info.width
     size = width * height * 3
-    with open_pipe(cmd, stdout=True, what="ffmpeg (decode)") as proc:
+    with open_pipe(cmd, stdout=True, what=f"ffmpeg (decoding {info.path})") as proc:
         assert proc.stdout is not None
         while True:
             buf = bytearray(size)  # a fresh writable buffer per frame: callers may keep frames
@@ -136,3 +136,18 @@ def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1,
 
 def _keep_last(frames: Iterator[np.ndarray], n: int) -> list[np.ndarray]:
     return list(deque(frames, maxlen=n))  # never more than n frames held
+
+
+def damage_args(ff: FFmpegBinary, info: ClipInfo, count: int) -> list[str]:
+    """Decode a clip's first `count` frames to nowhere, at the level that shows the decoder's
+    warnings ("corrupt decoded frame": one per frame it had to conceal)."""
+    video = ffmpeg.input(input_url(info.path))["V:0"]
+    return graphs.command(ff, ffmpeg.output(video, "-", format="null", fps_mode="passthrough",
+                                            **{"frames:v": count}), "warning")
+
+
+def damaged_frames(ff: FFmpegBinary, info: ClipInfo, count: int) -> int:
+    """How many of a clip's first `count` frames decode with errors (damaged packets)."""
+    _, stderr = run_capture(damage_args(ff, info, count),
+                            what=f"ffmpeg (decoding {info.path} for damage)")
+    return stderr.count("corrupt decoded frame")

@@ -21,15 +21,12 @@ from fractions import Fraction
 
 import ffmpeg
 
+from ffmpeg_scripts.colour import Colour
 from ffmpeg_scripts.locate import FFmpegBinary
 
 # The scaler for frames handed to Python: accurate_rnd takes swscale off its unscaled special
 # converter, which ignores full_chroma_int (interpolated chroma; see frames.py).
 SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int"
-# Colour matrices swscale knows by the names ffmpeg prints in a stream header.
-MATRICES = {"bt709", "bt470bg", "smpte170m", "bt2020nc", "fcc", "smpte240m"}
-
-
 def command(ff: FFmpegBinary, graph, loglevel: str = "error", prefix: tuple[str, ...] = ()
             ) -> list[str]:
     """argv of an ffmpeg-python output graph, after ff.base(loglevel) and `prefix` (global
@@ -53,45 +50,34 @@ def to_rgb(stream, flags: str = SWS_FLAGS):
     return stream.filter("scale", flags=flags).filter("format", "rgb24")
 
 
-def yuv_matrix(color: str | None) -> str:
-    """The RGB -> YUV matrix that undoes a clip's decode: its tag, or BT.601 when untagged
-    (what swscale decodes untagged clips with)."""
-    return color if color in MATRICES else "bt470bg"
-
-
-def to_yuv(stream, color: str | None, untag: bool = True, size: tuple[int, int] | None = None,
+def to_yuv(stream, colour: Colour, size: tuple[int, int] | None = None,
            flags: str | None = None):
-    """RGB (or any picture) to YUV with the matrix a clip of colour tag `color` is decoded with,
-    limited range (the caller's format filter then picks the pixel format); an untagged clip's
-    segment is marked untagged again (untag) so a decoder sees no parameter change at the
-    splice. size: also fit into (w, h), aspect kept."""
-    opts = {"out_color_matrix": yuv_matrix(color), "out_range": "tv"}
+    """RGB (or any picture) to YUV with the matrix and range a clip of this colour is decoded
+    with (untagged: BT.601 limited, swscale's default); the caller's format filter then picks
+    the pixel format, and tags the frames. size: also scale to exactly (w, h)."""
+    opts = {"out_color_matrix": colour.conversion_matrix(),
+            "out_range": "pc" if colour.full_range else "tv"}
     if flags:
         opts["flags"] = flags
-    if size:
-        stream = stream.filter("scale", size[0], size[1], force_original_aspect_ratio="decrease",
-                               **opts)
-    else:
-        stream = stream.filter("scale", **opts)
-    if color not in MATRICES and untag:
-        stream = stream.filter("setparams", colorspace="unknown")
-    return stream
+    return stream.filter("scale", *(size or ()), **opts)
 
 
-def color_tags(color: str | None) -> dict[str, str]:
-    """Output options tagging a segment like clip A (none for an untagged clip)."""
-    if color not in MATRICES:
-        return {}
-    tags = {"colorspace": color}
-    if color == "bt709":
-        tags.update(color_primaries="bt709", color_trc="bt709")
-    return tags
+def fitted(width: int, height: int, sar: Fraction) -> tuple[str, str]:
+    """scale's width and height expressions that fit any picture into width x height pixels of
+    sample aspect ratio `sar` by its display shape (its own `dar`), not its stored one: an
+    anamorphic clip keeps its proportions in a square-pixel output and the other way round.
+    Sizes are even (4:2:0 chroma), and 0.01 absorbs float error for a picture that fits exactly."""
+    shape = f"dar/({sar.numerator}/{sar.denominator})"  # its width per height in output pixels
+    return (f"max(2,2*trunc((min({width},{height}*{shape})+0.01)/2))",
+            f"max(2,2*trunc((min({height},{width}/({shape}))+0.01)/2))")
 
 
-def conform(stream, width: int, height: int, fps: Fraction, color: str | None, pix_fmt: str,
-            flags: str | None = None):
-    """Fit any picture into width x height (aspect kept, padded black, square pixels) at an
-    exact frame rate and pix_fmt: what the re-encode path does to every clip."""
-    stream = to_yuv(stream, color, size=(width, height), flags=flags)
+def conform(stream, width: int, height: int, fps: Fraction, colour: Colour, pix_fmt: str,
+            sar: Fraction = Fraction(1), flags: str | None = None):
+    """Fit any picture into width x height by its display shape, padded black, at an exact
+    frame rate and pix_fmt, with the output's sample aspect ratio and colour on every frame:
+    what the re-encode path does to every clip."""
+    stream = to_yuv(stream, colour, size=fitted(width, height, sar), flags=flags)
     return (stream.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
-            .filter("setsar", 1).filter("fps", rate(fps)).filter("format", pix_fmt))
+            .filter("setsar", f"{sar.numerator}/{sar.denominator}").filter("fps", rate(fps))
+            .filter("format", pix_fmt).filter("setparams", **colour.frame_params()))

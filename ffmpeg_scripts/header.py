@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ffmpeg_scripts.colour import Colour
 from ffmpeg_scripts.errors import MediaError
 
 # ffmpeg's warnings when a file ends early or a packet is cut short: a damaged clip.
@@ -128,11 +129,11 @@ def _number(text: str) -> float:
 def parse_video(params: str) -> dict:
     parts = _split_top(params)
     codec, profile = _codec_profile(parts[0])
-    pix_fmt, color = None, None
+    pix_fmt, colour = None, Colour()
     m = re.fullmatch(r"([a-z0-9_]+)(?:\((.*)\))?", parts[1]) if len(parts) > 1 else None
     if m and m.group(1) != "none" and not re.fullmatch(r"\d+x\d+", m.group(1)):
         pix_fmt = m.group(1)
-        color = _matrix(m.group(2) or "")
+        colour = Colour.from_header(m.group(2) or "")
     size = re.search(r"(?:^|, )(\d+)x(\d+)", params)
     if size is None:
         raise ValueError(f"no picture size in ffmpeg's stream line: {params}")
@@ -140,27 +141,14 @@ def parse_video(params: str) -> dict:
     fps = re.search(r"([\d.]+k?) fps", params)
     tbr = re.search(r"([\d.]+k?) tbr", params)
     return {
-        "codec": codec, "profile": profile, "pix_fmt": pix_fmt, "color": color,
+        "codec": codec, "profile": profile, "pix_fmt": pix_fmt, "color": colour.matrix,
+        "colour": colour,
         "size": (int(size.group(1)), int(size.group(2))),
         "sar": Fraction(int(sar.group(1)), int(sar.group(2))) if sar and int(sar.group(1))
         and int(sar.group(2)) else Fraction(1),
         "fps": _number(fps.group(1)) if fps else None,
         "tbr": _number(tbr.group(1)) if tbr else None,
     }
-
-
-def _matrix(details: str) -> str | None:
-    """The YUV matrix from "tv, bt709, progressive" or "tv, bt709/bt709/unknown, top first".
-
-    ffmpeg prints: range (tv/pc), then colorspace, or colorspace/primaries/transfer when they
-    differ, then the field order.
-    """
-    for item in (d.strip() for d in details.split(",")):
-        if item in ("tv", "pc") or "first" in item or item == "progressive":
-            continue
-        space = item.split("/")[0]
-        return None if space in ("unknown", "reserved", "unspecified", "") else space
-    return None
 
 
 def parse_audio(params: str) -> AudioInfo:

@@ -16,9 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-KEY = 0x1       # AV_PKT_FLAG_KEY
-DISCARD = 0x4   # AV_PKT_FLAG_DISCARD
-NOPTS = -(2**63)
+from ffmpeg_scripts.packets import DISCARD, KEY, NOPTS
+
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,9 @@ class Keyframe:
 
     index: int        # the frame's display index (0-based, among the frames a decoder outputs)
     pts: Fraction     # its presentation time, seconds in the file's own timeline
-    dts: Fraction     # its decoding time, seconds: a copy that ends before this frame stops
-                      # at packets decoded from here on (the concat demuxer's outpoint)
+    dts: Fraction     # its decoding time, seconds
+    packet: int = -1  # its position among the stream's packets in decode order (0-based):
+                      # a copy from here takes packets [packet, ...), one up to here [..., packet)
 
 
 def cut_points(tb: Fraction, packets: list[tuple[int, int, int, int]]) -> tuple[Keyframe, ...]:
@@ -48,7 +48,7 @@ def cut_points(tb: Fraction, packets: list[tuple[int, int, int, int]]) -> tuple[
         before_ok = n == 0 or earlier_max[n - 1] < pts
         after_ok = n + 1 == len(shown) or later_min[n + 1] >= pts
         if before_ok and after_ok:
-            points.append(Keyframe(index[i], pts * tb, dts * tb))
+            points.append(Keyframe(index[i], pts * tb, dts * tb, i))
     return tuple(sorted(points, key=lambda k: k.index))
 
 

@@ -27,14 +27,16 @@ from fractions import Fraction
 import ffmpeg
 
 from ffmpeg_scripts import graphs, header
+from ffmpeg_scripts import packets as framecrc
+from ffmpeg_scripts.colour import Colour
 from ffmpeg_scripts.errors import FFmpegError, MediaError, last_error_line
 from ffmpeg_scripts.header import EXACT_SEEK, AudioInfo
-from ffmpeg_scripts.keyframes import KEY, Keyframe, cut_points
+from ffmpeg_scripts.keyframes import Keyframe, cut_points
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run_capture
 
-_DISCARD = 0x4  # AV_PKT_FLAG_DISCARD, printed by framecrc as F=0x4
-_NOPTS = -(2**63)  # AV_NOPTS_VALUE as framecrc prints it
+_DISCARD = framecrc.DISCARD  # F=0x4
+_NOPTS = framecrc.NOPTS
 @dataclass(frozen=True)
 class ClipInfo:
     path: str  # absolute path
@@ -53,6 +55,15 @@ class ClipInfo:
     exact_seek: bool = True  # a copy may start at any of them (MP4/MOV, Matroska); False: only
                              # at the first frame (MPEG-TS: the concat demuxer's seek misses)
     tags: tuple[tuple[str, str], ...] = ()  # the file's own metadata: (key, value), as written
+    colour: Colour = Colour()  # range, matrix, primaries, transfer (its matrix is `color`)
+    hidden_tail: bool = False  # an edit list hides packets after its first frame (a trimmed
+                               # end): a copy to the clip's end would show them
+    steady: bool = True  # every frame k shows at k / fps (to a quarter frame): copied packets
+                         # keep their times, so only a steady clip can be stream-copied
+
+    def __post_init__(self) -> None:
+        if self.color and not self.colour.matrix:  # made with a matrix alone (tests, old code)
+            object.__setattr__(self, "colour", Colour(matrix=self.color))
 
     def tag(self, key: str) -> str | None:
         """A file metadata value by key, any case (Matroska writes keys in capitals)."""
@@ -92,7 +103,8 @@ def timecode_args(ff: FFmpegBinary, path: str) -> list[str]:
 
 def start_timecode(ff: FFmpegBinary, path: str) -> str | None:
     """A file's start timecode as written ("01:00:00:00"), or None when it has none."""
-    _, stderr = run_capture(timecode_args(ff, path), what="ffmpeg (timecode)")
+    _, stderr = run_capture(timecode_args(ff, path),
+                            what=f"ffmpeg (reading the timecode of {path})")
     return header.parse_start_timecode(stderr)
 
 
@@ -107,7 +119,7 @@ def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
         raise MediaError(f"{name}: is empty (0 bytes)")
     cmd = probe_args(ff, name)
     try:
-        out, stderr = run_capture(cmd, what="ffmpeg (probe)")
+        out, stderr = run_capture(cmd, what=f"ffmpeg (probing {name})")
     except FFmpegError as exc:
         raise _open_error(name, exc.stderr, cmd) from exc
     return parse_probe(name, stderr, out.decode("utf-8", errors="replace"))
@@ -116,7 +128,8 @@ def probe(ff: FFmpegBinary, path: str | os.PathLike) -> ClipInfo:
 def count_frames(ff: FFmpegBinary, path: str | os.PathLike) -> int:
     """Video frames in a file we wrote ourselves (a segment may hold a single frame, which
     probe() refuses for a clip): the same packet listing, counted."""
-    out, _ = run_capture(probe_args(ff, os.fspath(path)), what="ffmpeg (count frames)")
+    out, _ = run_capture(probe_args(ff, os.fspath(path)),
+                         what=f"ffmpeg (counting the frames of {path})")
     _, packets = _parse_packets(out.decode("utf-8", errors="replace"))
     return sum(1 for p in packets if not p[3] & _DISCARD)
 
@@ -165,28 +178,33 @@ def parse_probe(path: str, stderr_header: str, packet_lines: str) -> ClipInfo:
         audio=tuple(header.parse_audio(p) for _, k, p, _ in header.streams(stderr_header) if k == "Audio"),
         color=v["color"], rotation=video[1] // 90 * 90, keyframes=cut_points(tb, packets),
         exact_seek=header.demuxer(stderr_header).startswith(EXACT_SEEK),
-        tags=header.file_tags(stderr_header),
+        tags=header.file_tags(stderr_header), colour=v["colour"],
+        hidden_tail=_hidden_tail(packets), steady=_steady(tb, frames, fps),
     )
 
 
 # --- the packets ----------------------------------------------------------------------------
 
 def _parse_packets(text: str) -> tuple[Fraction, list[tuple[int, int, int, int]]]:
-    """framecrc text -> (time base, [(dts, pts, duration, flags)])."""
-    tb = None
-    packets = []
-    for line in text.splitlines():
-        if line.startswith("#tb 0:"):
-            num, den = line.split(":", 1)[1].strip().split("/")
-            tb = Fraction(int(num), int(den))
-        elif line.startswith("0,"):
-            fields = [f.strip() for f in line.split(",")]
-            # no F= field means exactly "keyframe" (see keyframes.py)
-            flags = next((int(f[2:], 16) for f in fields[6:] if f.startswith("F=")), KEY)
-            packets.append((int(fields[1]), int(fields[2]), int(fields[3]), flags))
-    if tb is None:
-        tb = Fraction(1, 1000)  # unused in practice: framecrc always prints "#tb"
-    return tb, packets
+    """framecrc text -> (time base, [(dts, pts, duration, flags)]) of stream 0."""
+    stream = framecrc.parse(text).get(0, framecrc.Stream())
+    return stream.tb, stream.packets
+
+
+def _hidden_tail(packets: list[tuple[int, int, int, int]]) -> bool:
+    """Whether an edit list hides packets shown after its first frame (a trimmed end), as
+    opposed to the head of a GOP before it (leading packets, needed to decode the first)."""
+    shown = [p[1] for p in packets if not p[3] & _DISCARD and p[1] != _NOPTS]
+    return bool(shown) and any(p[3] & _DISCARD and p[1] > min(shown) for p in packets)
+
+
+def _steady(tb: Fraction, frames: list[tuple[int, int, int, int]], fps: Fraction) -> bool:
+    """Whether the frames' times are first + k / fps, each within a quarter of a frame
+    (Matroska's 1 ms rounding is; a variable-rate phone clip or a gap is not)."""
+    pts = sorted(p[1] for p in frames if p[1] != _NOPTS)
+    if len(pts) != len(frames):
+        return False
+    return all(abs((p - pts[0]) * tb - k / fps) <= 1 / (4 * fps) for k, p in enumerate(pts))
 
 
 def _is_standard(rate: Fraction) -> bool:

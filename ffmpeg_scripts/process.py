@@ -12,7 +12,7 @@ import tempfile
 from contextlib import contextmanager
 from typing import IO, Iterator
 
-from .errors import FFmpegError, last_error_line
+from .errors import FFmpegError, failed
 
 # A streaming Popen's stderr temp file, kept on the Popen under this private attribute.
 _STDERR_ATTR = "_vt_stderr_file"
@@ -66,7 +66,7 @@ def run_capture(
         raise
     stderr = _decode(err)
     if proc.returncode != 0:
-        raise FFmpegError(f"{what} failed: {last_error_line(stderr)}", cmd, stderr)
+        raise FFmpegError(failed(what, proc.returncode, stderr), cmd, stderr)
     return out, stderr
 
 
@@ -127,7 +127,7 @@ def open_pipe(
         except BrokenPipeError as exc:
             _kill(proc)
             stderr = stderr_text(proc)
-            raise FFmpegError(f"{what} failed: {last_error_line(stderr)}", cmd, stderr) from exc
+            raise FFmpegError(failed(what, proc.returncode, stderr), cmd, stderr) from exc
         except BaseException:
             _kill(proc)
             raise
@@ -138,4 +138,4 @@ def open_pipe(
             raise
         if proc.returncode != 0:
             stderr = stderr_text(proc)
-            raise FFmpegError(f"{what} failed: {last_error_line(stderr)}", cmd, stderr)
+            raise FFmpegError(failed(what, proc.returncode, stderr), cmd, stderr)

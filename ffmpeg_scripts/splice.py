@@ -1,10 +1,14 @@
 """Splice clips and transition segments into one file, with one audio track in sync.
 
 Two paths:
-- pass-through: the clips' video packets are stream-copied (concat demuxer), each from and to a
-  clean keyframe (`inpoint`/`outpoint`); the transition segments and the smart render's GOP
-  pieces, encoded to match clip A, are the only new packets. Decoded frames of every copied span
-  stay bit-identical.
+- pass-through: the clips' video packets are stream-copied, each span from and to a clean
+  keyframe; the transition segments and the smart render's GOP pieces, encoded to match clip A,
+  are the only new packets. Decoded frames of every copied span stay bit-identical. Each copied
+  span is first taken out of its clip into an MP4 of its own (copy_args: exactly its packets,
+  by position, in the time base every piece shares), because the concat demuxer reads every
+  file in the first one's time base and seeks by time: an MPEG-TS (90 kHz, starting at 1.4 s),
+  Matroska (1 ms) or edited MP4 clip beside our segments gave frames squeezed onto one
+  timestamp or spread over half a minute.
 - re-encode: every piece is conformed to the first clip (scale to fit, pad, frame rate), trimmed
   to the frames it contributes, and the whole picture is encoded once at high quality.
 Audio is always rebuilt (audio.py): each clip's audio (or silence) for the frames it shows, and
@@ -13,7 +17,6 @@ under each transition a crossfade, so the audio runs exactly as long as the pict
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
@@ -39,12 +42,10 @@ MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 class Piece:
     """One part of the output's picture: a clip, or a transition segment between two clips."""
 
-    path: str          # absolute path of the media file
+    path: str          # absolute path of the media file (pass-through: a file of our own)
     frames: int        # frames it contributes at the output's frame rate
     fps: Fraction      # its own frame rate
     start: int = 0     # first frame it contributes (output rate): the re-encode path trims here
-    inpoint: Fraction | None = None   # stream copy from a clean keyframe: its pts, seconds
-    outpoint: Fraction | None = None  # stream copy up to a clean keyframe: that frame's dts
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,24 @@ def muxer_for(path: str) -> str:
     return MUXERS[ext]
 
 
+def differences(a: ClipInfo, b: ClipInfo) -> list[str]:
+    """What keeps B's packets from following A's in one stream: [] when nothing does."""
+    named = [("codec", a.codec, b.codec), ("size", (a.width, a.height), (b.width, b.height)),
+             ("pixel format", a.pix_fmt, b.pix_fmt), ("frame rate", a.fps, b.fps),
+             ("sample aspect ratio", a.sar, b.sar), ("rotation", a.rotation, b.rotation)]
+    out = [name for name, x, y in named if x != y]
+    if not a.colour.means(b.colour):
+        out.append(f"colour ({b.colour.text()}, not {a.colour.text()})")
+    if not b.steady:
+        out.append("steady timing (its frames are off its rate's grid: a variable frame rate)")
+    return out
+
+
 def can_passthrough(a: ClipInfo, b: ClipInfo) -> bool:
-    """Whether B's packets can follow A's (and a segment of ours) in one stream without re-encoding."""
-    same = (a.codec, a.width, a.height, a.pix_fmt, a.fps, a.sar, a.rotation) == \
-           (b.codec, b.width, b.height, b.pix_fmt, b.fps, b.sar, b.rotation)
-    return same and a.codec in ("h264", "hevc") and a.pix_fmt in X26X_PIX_FMTS
+    """Whether B's packets can follow A's (and a segment of ours) in one stream without
+    re-encoding: every frame of one stream must share size, shape, rate and colour."""
+    return (not differences(a, b) and a.steady and a.codec in ("h264", "hevc")
+            and a.pix_fmt.replace("yuvj", "yuv") in X26X_PIX_FMTS)
 
 
 def conformed_frames(clip: ClipInfo, fps: Fraction) -> int:
@@ -105,25 +119,28 @@ def quote_concat(name: str) -> str:
 
 
 def concat_list(names: list[str], pieces: tuple[Piece, ...]) -> str:
-    """Text of a concat demuxer list naming each piece by names[i] (see link_pieces);
-    `duration` pins each piece's length so offsets are exact. A piece cut at clean keyframes
-    gets `inpoint` (rounded up to the microsecond: the demuxer seeks to the keyframe at or
-    before it, which must be this one) and `outpoint` (rounded down: packets decoded from the
-    next keyframe on are dropped, the GOP before it is kept whole)."""
+    """Text of a concat demuxer list naming each piece by names[i] (see link_pieces), each
+    used whole; `duration` pins each piece's length so offsets are exact."""
     lines = ["ffconcat version 1.0"]
     for name, p in zip(names, pieces):
         seconds = Fraction(p.frames) / p.fps
         lines.append(f"file {quote_concat(name)}")
-        if p.inpoint is not None:
-            lines.append(f"inpoint {_microseconds(p.inpoint, math.ceil)}us")
-        if p.outpoint is not None:
-            lines.append(f"outpoint {_microseconds(p.outpoint, math.floor)}us")
         lines.append(f"duration {float(seconds):.9f}")
     return "\n".join(lines) + "\n"
 
 
-def _microseconds(seconds: Fraction, rounding) -> int:
-    return int(rounding(seconds * 1_000_000))
+def copy_args(ff: FFmpegBinary, clip: ClipInfo, first: int, end: int | None, timescale: int,
+              out: str) -> list[str]:
+    """Stream-copy a clip's video packets [first, end) (positions in decode order, as the probe
+    lists them; end None: to the last) into an MP4 of time base 1/timescale. Positions, not
+    times: a span between clean keyframes is exactly those packets, in any container."""
+    drop = [f"lt(n\\,{first})"] if first else []
+    drop += [f"gte(n\\,{end})"] if end is not None else []
+    bsf = {"bsf:v": "noise=drop=" + "+".join(drop)} if drop else {}
+    video = ffmpeg.input(input_url(clip.path))["V:0"]
+    return graphs.command(ff, ffmpeg.output(
+        video, out, format="mp4", an=None, dn=None, sn=None, map_metadata=-1,
+        video_track_timescale=timescale, **{"c:v": "copy"}, **bsf).overwrite_output())
 
 
 def link_pieces(pieces: tuple[Piece, ...], folder: str) -> list[str]:
@@ -144,7 +161,8 @@ def video_stream(plan: SplicePlan, inputs: dict[str, object]):
     the frames it contributes (counted after conforming), then concatenated."""
     fmt, parts = plan.fmt, []
     for p, source in zip(plan.pieces, _each_use(plan.pieces, inputs)):
-        video = graphs.conform(source, fmt.width, fmt.height, fmt.fps, fmt.color, fmt.pix_fmt)
+        video = graphs.conform(source, fmt.width, fmt.height, fmt.fps, fmt.colour, fmt.pix_fmt,
+                               fmt.sar)
         parts.append(video.filter("trim", start_frame=p.start, end_frame=p.start + p.frames)
                      .filter("setpts", "PTS-STARTPTS"))
     return ffmpeg.concat(*parts, v=1, a=0)
@@ -200,21 +218,25 @@ def reencode_args(ff: FFmpegBinary, plan: SplicePlan) -> list[str]:
     inputs = {path: ffmpeg.input(input_url(path)) for path in paths}
     streams = [video_stream(plan, inputs), *_audio(plan, inputs)]
     return graphs.command(ff, _output(plan, streams, **encoder_options(plan.fmt, False),
-                                      **graphs.color_tags(plan.fmt.color)))
+                                      **plan.fmt.colour.output_options()))
 
 
-def splice(ff: FFmpegBinary, plan: SplicePlan) -> None:
-    """Write plan.out (one ffmpeg run). The concat list and its links live in a private
-    folder that is always removed."""
+def splice(ff: FFmpegBinary, plan: SplicePlan, workdir: str | None = None) -> str:
+    """Write plan.out (one ffmpeg run); returns ffmpeg's stderr (its error-level lines: a
+    clip's decoder reports damage there). The concat list and its links live in a private
+    folder (inside `workdir` when given) that is always removed."""
     if not plan.passthrough:
-        run(reencode_args(ff, plan), what="ffmpeg (re-encode)")
-        return
-    folder = tempfile.mkdtemp(prefix="vae-transition-splice-")
+        return run(reencode_args(ff, plan), what="ffmpeg (splice: re-encoding the clips)")
+    folder = tempfile.mkdtemp(prefix="splice-", dir=workdir) if workdir else \
+        tempfile.mkdtemp(prefix="vae-transition-splice-")
     try:
         names = link_pieces(plan.pieces, folder)
         list_path = os.path.join(folder, "pieces.ffconcat")
-        with open(list_path, "w", encoding="utf-8") as fh:
-            fh.write(concat_list(names, plan.pieces))
-        run(passthrough_args(ff, plan, list_path), what="ffmpeg (splice)")
+        try:
+            with open(list_path, "w", encoding="utf-8") as fh:
+                fh.write(concat_list(names, plan.pieces))
+        except OSError as exc:  # a full disk says ENOSPC on close, naming no file
+            raise OSError(exc.errno, exc.strerror, list_path) from None
+        return run(passthrough_args(ff, plan, list_path), what="ffmpeg (splice)")
     finally:
         shutil.rmtree(folder, ignore_errors=True)

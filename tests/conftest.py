@@ -106,6 +106,30 @@ def ffmpeg_children() -> list[int]:
     return pids
 
 
+def descendants(pid: int) -> set[int]:
+    """Pids of every process below pid (children, their children, ...), live or zombie."""
+    found, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = {int(k) for k in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo += list(kids - found)
+            found |= kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether pid runs (a zombie has ended: only its exit status waits to be read)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.fixture(scope="session")
 def ff() -> FFmpegBinary:
     """The ffmpeg the product would use here (on this machine: imageio-ffmpeg's binary)."""

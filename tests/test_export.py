@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from conftest import decoded_frame_count, make_clip
 from ffmpeg_scripts import frames, probe
+from ffmpeg_scripts.colour import Colour
 from ffmpeg_scripts.editor import export_args
 from ffmpeg_scripts.probe import input_url
 from ffmpeg_scripts.process import run_capture
@@ -202,7 +203,7 @@ def _last(args: list[str], option: str) -> str:
 
 def test_export_args_are_built_without_running_ffmpeg(ff):
     args = export_args(ff, "prores", 1280, 768, Fraction(24000, 1001), "/o/a b.mov",
-                       color="bt709", timecode="01:00:00:00", reel="R1")
+                       colour=Colour(matrix="bt709"), timecode="01:00:00:00", reel="R1")
     assert args[args.index("-framerate") + 1] == "24000/1001"
     assert args[args.index("-profile:v") + 1] == "hq" and "apl0" in args
     assert args[args.index("-timecode") + 1] == "01:00:00:00"
@@ -218,8 +219,8 @@ def test_colour_follows_clip_a(ff):
     """Untagged A: its own YUV values (BT.601) and no tags; BT.709 A: BT.709 matrix and tags."""
     untagged = " ".join(export_args(ff, "prores", 64, 48, Fraction(24), "/o/a.mov"))
     assert "out_color_matrix=bt470bg" in untagged and "setparams" not in untagged
-    graph = _last(export_args(ff, "prores", 64, 48, Fraction(24), "/o/a.mov", color="bt709"),
-                  "-filter_complex")
+    graph = _last(export_args(ff, "prores", 64, 48, Fraction(24), "/o/a.mov",
+                              colour=Colour(matrix="bt709")), "-filter_complex")
     assert "out_color_matrix=bt709" in graph
     assert all(f"{k}=bt709" in graph for k in ("color_primaries", "color_trc", "colorspace"))
 

@@ -23,7 +23,7 @@ LAYERS = (
     ("vae_transition.morph.*", "vae_transition.timeline.*", "vae_transition.train.*"),
     ("vae_transition.export.*",),
     ("vae_transition.join.*",),
-    ("vae_transition.editors.*",),
+    ("vae_transition.batch.*", "vae_transition.editors.*"),
     ("vae_transition.cli.*",),
 )
 # Third-party modules slow enough to import that a module may import them, or a module that

@@ -75,8 +75,9 @@ def clips_named(folder: Path) -> None:
 
 def test_commands_examples_run_as_written_in_order(tmp_path, monkeypatch):
     text = section("## Commands", "### `train`")
-    (reel,) = [b for b in blocks(text, "text") if b.startswith("# reel.txt")]
-    (tmp_path / "reel.txt").write_text(reel, encoding="utf-8")
+    for name in ("reel.txt", "jobs.jsonl"):  # the list file and the batch's jobs file
+        (block,) = [b for b in blocks(text, "text") if b.startswith(f"# {name}")]
+        (tmp_path / name).write_text(block, encoding="utf-8")
     clips_named(tmp_path)
     monkeypatch.chdir(tmp_path)
     argvs = commands(text)

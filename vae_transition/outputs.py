@@ -29,11 +29,33 @@ class OutputExists(FileExistsError):
         return f"{self.filename}: already exists (use --overwrite to replace it)"
 
 
+STEM_CHARS = 32  # of dest's name kept in a temporary name: short whatever dest's length
+
+
 def tmp_name(dest: str, tag: str = "tmp") -> str:
-    """A hidden, unique name beside dest with its extension: out.mp4 -> .out.tmp-PID-XXXX.mp4."""
+    """A hidden, unique, short name beside dest with its extension: out.mp4 ->
+    .out.tmp-PID-XXXXXXXX.mp4. A long name keeps its first STEM_CHARS characters, so the
+    temporary name fits the filesystem wherever dest itself does."""
     folder, name = os.path.split(os.path.abspath(dest))
     stem, ext = os.path.splitext(name)
-    return os.path.join(folder, f".{stem}.{tag}-{os.getpid()}-{uuid.uuid4().hex[:8]}{ext}")
+    if len(ext) > 16:  # not an extension we would choose a format by: a dot in a long name
+        stem, ext = name, ""
+    return os.path.join(folder, f".{stem[:STEM_CHARS]}.{tag}-{os.getpid()}-"
+                                f"{uuid.uuid4().hex[:8]}{ext}")
+
+
+def check_name(path: str) -> None:
+    """OSError (ENAMETOOLONG, naming the path and the limit) when path's last part is longer
+    than its folder's filesystem takes; checked before any work, for OUT and its side files."""
+    folder, name = os.path.split(os.path.abspath(path))
+    try:
+        limit = os.pathconf(folder if os.path.isdir(folder) else "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    size = len(os.fsencode(name))
+    if size > limit:
+        raise OSError(errno.ENAMETOOLONG, f"the name is {size} bytes, longer than the "
+                      f"{limit} this filesystem takes; choose a shorter one", path)
 
 
 def _renameat2(src: str, dest: str) -> bool:

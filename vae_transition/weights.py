@@ -82,6 +82,10 @@ def read_config(path: str | Path) -> VAEConfig:
     cpath = config_path(path)
     try:
         meta = json.loads(cpath.read_text())
+        if not isinstance(meta, dict) or not isinstance(meta.get("config"), dict):
+            shown = json.dumps(meta.get("config") if isinstance(meta, dict) else meta)
+            raise ValueError(f'its "config" must be a JSON object of the model\'s sizes, '
+                             f"found {shown[:40]}")
         known = {f.name for f in fields(VAEConfig)}
         check_config(meta["config"])
         return VAEConfig(**{k: v for k, v in meta["config"].items() if k in known})

@@ -1,5 +1,5 @@
-"""The `vae-transition` command group: one module a command (join, export, score, demo, train,
-the editor integrations in editors.py; info here), all thin over the library.
+"""The `vae-transition` command group: one module a command (join, batch, export, score, demo,
+train, the editor integrations in editors.py; info here), all thin over the library.
 
 Heavy imports (torch, cv2, the pipeline) happen inside the commands so `--help` is instant. The
 library raises; only the CLI (user_errors in common.py) turns exceptions into a one-line message
@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from vae_transition import __version__
+from vae_transition.cli.batch import batch
 from vae_transition.cli.common import catch_signals, exit_interrupted, ffmpeg_option, user_errors
 from vae_transition.cli.demo import demo
 from vae_transition.cli.editors import blender_addon, comfyui_node
@@ -58,7 +59,7 @@ def info(ffmpeg_path):
                f"downsample x{model.cfg.downsample}, {model.cfg.latent_channels} latent channels)")
 
 
-for _command in (join, export, score, demo, train, blender_addon, comfyui_node):
+for _command in (join, batch, export, score, demo, train, blender_addon, comfyui_node):
     cli.add_command(_command)
 
 if __name__ == "__main__":

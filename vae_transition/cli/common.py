@@ -14,6 +14,7 @@ import time
 import click
 
 from vae_transition import limits
+from vae_transition.messages import is_user_error, one_line
 
 METHODS = ("vae", "crossfade", "flow")
 PATHS = ("lerp", "slerp", "ease")
@@ -49,10 +50,10 @@ def catch_signals() -> None:
         signal.signal(sig, _on_signal)
 
 
-def exit_interrupted(exc: KeyboardInterrupt) -> None:
+def exit_interrupted(exc: KeyboardInterrupt, kept: str = "nothing was written") -> None:
     """Exit 128 + the signal's number (130 for Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
     signum = getattr(exc, "signum", signal.SIGINT)
-    note(f"interrupted ({signal.Signals(signum).name}): nothing was written")
+    note(f"interrupted ({signal.Signals(signum).name}): {kept}")
     sys.exit(128 + signum)
 
 
@@ -61,33 +62,18 @@ def user_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from ffmpeg_scripts.errors import FFmpegError
-
         try:
             return fn(*args, **kwargs)
         except KeyboardInterrupt as exc:
             exit_interrupted(exc)
         except click.ClickException:
             raise
-        except (FFmpegError, ValueError, OSError) as exc:
-            raise click.ClickException(_one_line(exc)) from None
         except Exception as exc:  # library errors of our own (JoinError, ModelError, ...)
-            if type(exc).__module__.split(".")[0] in ("vae_transition", "ffmpeg_scripts"):
-                raise click.ClickException(_one_line(exc)) from None
+            if is_user_error(exc):
+                raise click.ClickException(one_line(exc)) from None
             raise
 
     return wrapper
-
-
-def _one_line(exc: Exception) -> str:
-    from vae_transition.outputs import OutputExists
-
-    if isinstance(exc, OutputExists):
-        return str(exc)
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror}"
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def ffmpeg_option(fn):

@@ -14,6 +14,7 @@ from vae_transition.cli.common import (TerminalProgress, check_length_options, f
                                        load_for, parse_fps, parse_size, timing_options,
                                        transition_options, user_errors)
 from vae_transition.join.cliplist import read_clip_list
+from vae_transition.join.summary import summary
 from vae_transition.limits import check_clip_count
 from vae_transition.timeline.model import parse_formats
 from vae_transition.timing import ClipPoints
@@ -108,18 +109,5 @@ def _clip_args(clips, list_file, a_out, b_in):
 
 
 def _summary_json(result, spec) -> str:
-    """The --json summary. Every frame range in it is half-open, [start, end): output frames
-    for cuts[].frames, each clip's own frames for clip_ranges."""
-    cuts = [{"frames": [start, end], "seconds": round(r.seconds, 3),
-             "adapt_seconds": round(r.adapt_seconds, 3), "cached": r.cached, "metrics": r.scores,
-             "meets_goals": r.goals}
-            for (start, end), r in zip(result.cuts, result.cut_results)]
-    return json.dumps({
-        "output": result.out, "frames": result.total_frames, "width": result.width,
-        "height": result.height, "fps": str(result.fps), "audio": result.has_audio,
-        "passthrough": result.passthrough, "method": spec.method, "path": spec.path,
-        "overlap": spec.overlap, "reencoded_clip_frames": result.reencoded,
-        "copied_clip_frames": result.copied,
-        "clip_ranges": [list(r) for r in result.ranges],
-        "timings": {k: round(v, 3) for k, v in result.timings.items()}, "cuts": cuts,
-        "previews": list(result.previews), "timelines": list(result.timeline_files)}, indent=2)
+    """The --json summary (join/summary.py)."""
+    return json.dumps(summary(result, spec), indent=2)

@@ -62,7 +62,7 @@ def export_frames(ff: FFmpegBinary, frames: Iterable[np.ndarray], spec: ExportSp
                 target = os.path.join(tmp, sequence[0].replace("%06d", "\0")).replace(
                     "%", "%%").replace("\0", "%06d")
             args = export_args(ff, fmt.name, clip.width, clip.height, clip.fps, target,
-                               color=clip.color, timecode=spec.timecode, reel=reel,
+                               colour=clip.colour, timecode=spec.timecode, reel=reel,
                                start_number=start)
             n = write_frames(args, _counted(frames, expected, progress), (clip.width, clip.height))
             if n != expected:

@@ -1,9 +1,10 @@
 """From the join plan to the splice: the pieces in order, the smart-render segments, the audio.
 
 The plan (plan.py) says where every output frame comes from and what is done to it; this module
-turns each of its parts into a splice.Piece: a clip's packets copied between clean keyframes, a
-clip's frames re-encoded (in the splice's own graph on the re-encode path; as a segment of their
-own, matched to clip A, in pass-through), or a cut's made transition.
+turns each of its parts into a splice.Piece: a clip's packets copied between clean keyframes
+(into a file of their own, in the time base all pieces share), a clip's frames re-encoded (in
+the splice's own graph on the re-encode path; as a segment of their own, matched to clip A, in
+pass-through), or a cut's made transition.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from ffmpeg_scripts import probe, splice
 from ffmpeg_scripts.encode import VideoFormat, span_args
+from ffmpeg_scripts.errors import WrittenFileError
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.process import run
 from vae_transition.join.plan import COPY, MAKE, JoinPlan, Part
@@ -23,23 +25,33 @@ def keyframe_at(info: probe.ClipInfo, index: int):
     return next(k for k in info.keyframes if k.index == index)
 
 
-def copy_piece(part: Part, info: probe.ClipInfo, fmt: VideoFormat) -> splice.Piece:
-    """A clip's packets [part.start, part.end) stream-copied between clean keyframes: their pts
-    and dts become the concat list's in and out points."""
-    inpoint = keyframe_at(info, part.start).pts if part.start else None
-    outpoint = keyframe_at(info, part.end).dts if part.end < info.frame_count else None
-    return splice.Piece(info.path, part.frames, fmt.fps, part.start, inpoint, outpoint)
+def copy_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: VideoFormat,
+                path: str) -> splice.Piece:
+    """A clip's frames [part.start, part.end) as their own packets, stream-copied between
+    clean keyframes into `path` (checked: exactly that many frames)."""
+    first = keyframe_at(info, part.start).packet if part.start else 0
+    end = keyframe_at(info, part.end).packet if part.end < info.frame_count else None
+    run(splice.copy_args(ff, info, first, end, fmt.timescale, path),
+        what=f"ffmpeg (copying frames {part.start}..{part.end - 1} of {info.path})")
+    _check_count(ff, path, part, info, "copying")
+    return splice.Piece(path, part.frames, fmt.fps)
+
+
+def _check_count(ff: FFmpegBinary, path: str, part: Part, info: probe.ClipInfo,
+                 doing: str) -> None:
+    got = probe.count_frames(ff, path)
+    if got != part.frames:
+        raise WrittenFileError(f"{info.path}: {doing} frames {part.start}..{part.end - 1} "
+                                 f"gave {got} frames")
 
 
 def encode_frames(ff: FFmpegBinary, part: Part, info: probe.ClipInfo, fmt: VideoFormat,
                   path: str) -> splice.Piece:
     """Smart render: re-encode a clip's frames [start, end) as clip A's segments are encoded,
     so they splice between the copied packets (checked: exactly that many frames)."""
-    run(span_args(ff, info, part.start, part.frames, fmt, path), what="ffmpeg (smart render)")
-    got = probe.count_frames(ff, path)
-    if got != part.frames:
-        raise RuntimeError(f"{info.path}: re-encoding frames {part.start}..{part.end - 1} gave "
-                           f"{got} frames")
+    run(span_args(ff, info, part.start, part.frames, fmt, path),
+        what=f"ffmpeg (re-encoding frames {part.start}..{part.end - 1} of {info.path})")
+    _check_count(ff, path, part, info, "re-encoding")
     return splice.Piece(path, part.frames, fmt.fps)
 
 
@@ -55,7 +67,8 @@ def pieces(ff: FFmpegBinary, plan: JoinPlan, segments: Sequence[str],
         elif not plan.passthrough:  # conformed and trimmed in the splice's own graph
             out.append(splice.Piece(info.path, part.frames, info.fps, part.start))
         elif part.kind == COPY:
-            out.append(copy_piece(part, info, plan.fmt))
+            path = os.path.join(workdir, f"copy-{n:03d}.mp4")
+            out.append(copy_frames(ff, part, info, plan.fmt, path))
         else:
             path = os.path.join(workdir, f"frames-{n:03d}.mp4")
             out.append(encode_frames(ff, part, info, plan.fmt, path))

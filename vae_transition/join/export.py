@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import chain
 
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo
+from vae_transition import workdirs
 from vae_transition.cache import cache_dir
 from vae_transition.export.formats import FORMATS, ExportError, ExportSpec, check_size
 from vae_transition.export.write import ExportResult, export_frames
@@ -54,13 +54,15 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
     before, after = _handles(ff, plan, spec.handles)
     folder = str(cache_dir() / "segments") if cache else None
     (task,) = cut_tasks(plan, ff, folder, keep_frames=True)
-    workdir = tempfile.mkdtemp(prefix="vae-transition-export-")
+    workdirs.sweep()
+    workdir = workdirs.make("export")
     try:
         made = make_cut(task, model, workdir, log=log, progress=_stage(progress, "transition"))
         if made.cached:
             log("the transition was made before: read from the cache")
         frames = chain(before, segment_frames(ff, made), after)
-        result = export_frames(ff, frames, spec, out, a, tspec.frames,
+        shown = replace(a, width=plan.fmt.width, height=plan.fmt.height)  # an odd A made even
+        result = export_frames(ff, frames, spec, out, shown, tspec.frames,
                                progress=_stage(progress, "writing"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

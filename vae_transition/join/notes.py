@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from fractions import Fraction
 
 from ffmpeg_scripts.probe import ClipInfo
 from vae_transition.join.plan import COPY, REENCODE, JoinPlan
@@ -18,17 +19,34 @@ _ALPHA = re.compile(r"^(yuva|gbrap|ya\d)|rgba|bgra|argb|abgr|rgb32|bgr32")
 
 
 def conform_notes(plan: JoinPlan) -> list[str]:
-    """One note per clip that is conformed to the output's size or frame rate."""
+    """One note per clip that is conformed to the output's picture (A too, when its own size
+    cannot be encoded or --size / --fps change it): size and shape, rate, colour."""
+    if plan.passthrough:
+        return []
     fmt, notes = plan.fmt, []
     for info in plan.clips:
         changes = []
-        if (info.width, info.height) != (fmt.width, fmt.height):
-            changes.append(f"{info.width}x{info.height} -> {fmt.width}x{fmt.height} (fit and pad)")
+        if (info.width, info.height, info.sar) != (fmt.width, fmt.height, fmt.sar):
+            changes.append(f"{_shape(info.width, info.height, info.sar)} -> "
+                           f"{_shape(fmt.width, fmt.height, fmt.sar)} (fitted by its display "
+                           f"shape and padded)")
         if info.fps != fmt.fps:
             changes.append(f"{fps_text(info.fps)} -> {fps_text(fmt.fps)} fps")
+        if not info.colour.means(fmt.colour):
+            changes.append(f"colour {info.colour.text()} -> {fmt.colour.text()} (the matrix and "
+                           f"range converted; primaries and transfer relabelled, not converted)")
         if changes:
             notes.append(f"note: conforming {os.path.basename(info.path)}: " + ", ".join(changes))
     return notes
+
+
+def _shape(width: int, height: int, sar: Fraction) -> str:
+    """"64x48", or "60x36 SAR 4:3 (DAR 20:9)" for non-square pixels."""
+    if sar == 1:
+        return f"{width}x{height}"
+    dar = Fraction(width, height) * sar
+    return (f"{width}x{height} SAR {sar.numerator}:{sar.denominator} "
+            f"(DAR {dar.numerator}:{dar.denominator})")
 
 
 def alpha_notes(infos: Sequence[ClipInfo]) -> list[str]:

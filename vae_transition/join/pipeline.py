@@ -22,15 +22,17 @@ from fractions import Fraction
 
 from ffmpeg_scripts import probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
-from vae_transition import limits, outputs, tensors
+from vae_transition import limits, outputs, tensors, workdirs
 from vae_transition.cache import cache_dir
 from vae_transition.join import assemble, record, sides
+from vae_transition.join.check import Inputs, check_written, damage_notes, full_disk
 from vae_transition.join.cuts import CutResult, cut_tasks, run_cuts
 from vae_transition.join.notes import plan_notes
 from vae_transition.join.plan import COPY, REENCODE, JoinError, JoinPlan, plan_join
 from vae_transition.morph.transition import TransitionSpec
 
-__all__ = ["JoinError", "JoinRequest", "JoinResult", "join", "plan_request"]
+__all__ = ["JoinError", "JoinRequest", "JoinResult", "check_written", "join", "plan_request",
+           "splice_checked"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -124,6 +126,7 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
     limits.check_clip_count(len(clips))
     out_abs = os.path.abspath(out)
     splice.muxer_for(out_abs)
+    outputs.check_name(out_abs)
     for clip in clips:  # probe() says what is wrong with an input itself
         if os.path.exists(clip) and os.path.exists(out_abs) and os.path.samefile(clip, out_abs):
             raise JoinError(f"{out}: the output would overwrite an input; choose another name")
@@ -165,22 +168,40 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
     sides.check_free(req, out_abs)
     if req.size:
         limits.check_size(*req.size)
+    workdirs.sweep()  # folders of earlier runs killed outright
     start = time.perf_counter()
     plan = plan_request(req, probe_all(ff, req.clips, progress))
+    inputs = Inputs.of(list(plan.clips))
     for line in plan_notes(plan):
         log(line)
     model = model if model is not None or req.spec.method != "vae" else _shipped_model()
     timings = {"probe": time.perf_counter() - start}
-    workdir = tempfile.mkdtemp(prefix="vae-transition-")
+    workdir = workdirs.make("join")
     out_tmp = outputs.tmp_name(out_abs)
     try:
-        results = _cuts(req, plan, ff, model, workdir, log, progress, timings)
-        _splice(ff, plan, results, workdir, out_tmp, progress, timings)
+        try:
+            results = _cuts(req, plan, ff, model, workdir, log, progress, timings)
+            for line in splice_checked(ff, plan, results, workdir, out_tmp, progress, timings):
+                log(line)
+        except Exception as exc:
+            _explain(exc, inputs, out_abs)
+            raise
+        inputs.check()
         previews, written = sides.publish_all(ff, req, plan, results, out_tmp, out_abs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         outputs.remove_quietly(out_tmp)
     return JoinResult(out_abs, plan, tuple(results), timings, previews, tuple(written))
+
+
+def _explain(exc: Exception, inputs: Inputs, out_abs: str) -> None:
+    """Raise what really went wrong when a step failed because of it: a clip deleted or
+    changed mid-run, or a full disk (named with its folder); return otherwise."""
+    inputs.check()
+    full = full_disk(exc, {"TMPDIR": tempfile.gettempdir(),
+                           "the output's folder": os.path.dirname(out_abs)})
+    if full is not None:
+        raise full from None
 
 
 def _shipped_model():
@@ -202,23 +223,19 @@ def _cuts(req: JoinRequest, plan: JoinPlan, ff: FFmpegBinary, model, workdir: st
     return results
 
 
-def _splice(ff: FFmpegBinary, plan: JoinPlan, results, workdir: str, out_tmp: str,
-            progress: Progress, timings: dict) -> None:
-    """Splice the plan into out_tmp, recording where its transitions are, and check it."""
+def splice_checked(ff: FFmpegBinary, plan: JoinPlan, results, workdir: str, out_tmp: str,
+                   progress: Progress = _no_progress, timings: dict | None = None) -> list[str]:
+    """Splice the plan into out_tmp, recording where its transitions are, and check it (a
+    WrittenFileError, one line, unless it holds what the plan says); returns the notes about
+    damaged clips. A batch runs this step alone, after cuts made elsewhere."""
+    timings = {} if timings is None else timings
     t0 = time.perf_counter()
     spliced = assemble.splice_plan(ff, plan, [r.segment for r in results], workdir, out_tmp,
                                    splice.muxer_for(out_tmp), record.record(plan.transition_spans))
     t1 = time.perf_counter()
     progress("splicing", 0, 1)
-    splice.splice(ff, spliced)
-    check_written(ff, out_tmp, plan.total_frames)
+    stderr = splice.splice(ff, spliced, workdir)
+    written = check_written(ff, out_tmp, plan)
     progress("splicing", 1, 1)
     timings.update(smart_render=t1 - t0, splice=time.perf_counter() - t1)
-
-
-def check_written(ff: FFmpegBinary, path: str, expected: int) -> None:
-    """The spliced file must hold exactly the frames the plan says, or it is not published."""
-    got = probe.probe(ff, path).frame_count
-    if got != expected:
-        raise JoinError(f"the spliced file has {got} frames where the plan has {expected}; "
-                        f"nothing was written")
+    return damage_notes(ff, plan, written, stderr)

@@ -29,9 +29,10 @@ from ffmpeg_scripts.audio import Sound
 from ffmpeg_scripts.encode import VideoFormat
 from ffmpeg_scripts.keyframes import Keyframe, at_or_after, at_or_before
 from ffmpeg_scripts.probe import ClipInfo
-from ffmpeg_scripts.splice import can_passthrough, conformed_frames
+from ffmpeg_scripts.splice import can_passthrough, conformed_frames, differences
 from vae_transition import limits
 from vae_transition.morph.transition import TransitionSpec
+from vae_transition.timing import fps_text
 
 COPY, REENCODE, MAKE = "copy", "reencode", "make"  # Part.kind
 
@@ -188,10 +189,13 @@ def lay_out(ranges: Sequence[tuple[int, int]], lengths: Sequence[int], overlap: 
 
 def parts(clips: Sequence[ClipUse], cuts: Sequence[CutUse],
           keyframes: Sequence[tuple[Keyframe, ...]] | None = None,
-          frame_counts: Sequence[int] = (), exact_seek: Sequence[bool] = ()) -> list[Part]:
+          frame_counts: Sequence[int] = (), exact_seek: Sequence[bool] = (),
+          hidden_tail: Sequence[bool] = ()) -> list[Part]:
     """The output in order. keyframes None (re-encode): one REENCODE part per clip body. With
     each clip's clean keyframes and frame count (stream copy): bodies split for smart render.
-    exact_seek[k] False: clip k's copy can only start at its first frame (MPEG-TS)."""
+    exact_seek[k] False: clip k's copy can only start at its first frame (MPEG-TS);
+    hidden_tail[k] True: an edit list hides clip k's last packets, so a copy ends at a clean
+    keyframe (copying to the end would show them)."""
     out: list[Part] = []
     for k, use in enumerate(clips):
         if k:
@@ -200,7 +204,8 @@ def parts(clips: Sequence[ClipUse], cuts: Sequence[CutUse],
             out.append(Part(REENCODE, k, *use.body))
         else:
             seek = exact_seek[k] if k < len(exact_seek) else True
-            out += split_body(k, use.body, keyframes[k], frame_counts[k], seek)
+            count = frame_counts[k] if not (k < len(hidden_tail) and hidden_tail[k]) else -1
+            out += split_body(k, use.body, keyframes[k], count, seek)
     return out
 
 
@@ -208,7 +213,8 @@ def split_body(index: int, body: tuple[int, int], keys: tuple[Keyframe, ...],
                frame_count: int, exact_seek: bool = True) -> list[Part]:
     """A body [s, e) as frames re-encoded up to the first clean keyframe, copied from it to the
     last clean keyframe at or before e (or to the clip's end), and re-encoded after that.
-    Without exact_seek a copy may only start at frame 0 (ending early needs no seek)."""
+    Without exact_seek a copy may only start at frame 0 (ending early needs no seek);
+    frame_count -1: a copy may not run to the clip's end."""
     s, e = body
     start = at_or_after(keys, s) if exact_seek or s == 0 else None
     stop = e if e == frame_count else getattr(at_or_before(keys, e), "index", None)
@@ -258,26 +264,39 @@ def cut_lengths(n_cuts: int, fps: Fraction, default: int, given: Sequence = (),
 
 def target_format(first: ClipInfo, size: tuple[int, int] | None = None,
                   fps: Fraction | None = None) -> VideoFormat:
-    """The output picture: the first clip's, or --size / --fps."""
+    """The output picture: the first clip's, or --size / --fps; sizes its chroma cannot hold
+    (an odd side in 4:2:0) one pixel smaller, so the encoder takes them."""
     fmt = VideoFormat.of(first)
     w, h = size or (fmt.width, fmt.height)
+    if fmt.pix_fmt.startswith(("yuv420p", "yuv422p")):
+        w -= w % 2
+    if fmt.pix_fmt.startswith("yuv420p"):
+        h -= h % 2
     return replace(fmt, width=w, height=h, fps=fps or fmt.fps)
 
 
-def reencode_reason(infos: Sequence[ClipInfo], fmt: VideoFormat, forced: bool) -> str:
-    """Why the join cannot stream-copy ("" when it can): the option, or the clip that differs."""
+def reencode_reason(infos: Sequence[ClipInfo], fmt: VideoFormat, forced: bool,
+                    conformed: bool = False) -> str:
+    """Why the join cannot stream-copy ("" when it can): the option, or the clip that differs.
+    conformed: --size or --fps change the first clip's picture."""
     if forced:
         return "--reencode"
     first = infos[0]
-    if fmt != VideoFormat.of(first):
+    if conformed:
         return "--size or --fps conform the clips"
+    if fmt != VideoFormat.of(first):
+        return (f"{os.path.basename(first.path)} is {first.width}x{first.height}, and "
+                f"{fmt.pix_fmt} needs even sides")
+    if not first.steady:
+        return (f"{os.path.basename(first.path)} has a variable frame rate: its frames are "
+                f"re-timed to {fps_text(fmt.fps)} fps")
     if not can_passthrough(first, first):
         return (f"{os.path.basename(first.path)} is {first.codec} {first.pix_fmt}: segments are "
                 f"stream-copied only between H.264 or HEVC clips")
     for info in infos[1:]:
         if not can_passthrough(first, info):
             return (f"{os.path.basename(info.path)} differs from {os.path.basename(first.path)} "
-                    f"in codec, size, pixel format, frame rate or rotation")
+                    f"in {', '.join(differences(first, info))}")
     return ""
 
 
@@ -293,12 +312,15 @@ def plan_join(infos: Sequence[ClipInfo], spec: TransitionSpec, *, points: Sequen
     if len(infos) < 2:
         raise JoinError("join needs at least two clips")
     fmt = target_format(infos[0], size, fps)
-    reason = reencode_reason(infos, fmt, reencode)
+    limits.check_morph_size(fmt.width, fmt.height, spec.method,
+                            "--size" if size else os.path.basename(infos[0].path))
+    reason = reencode_reason(infos, fmt, reencode, fmt != target_format(infos[0]))
     ranges = clip_ranges(infos, points, fmt)
     n = cut_lengths(len(infos) - 1, fmt.fps, spec.frames, lengths, duration)
     uses, cuts = lay_out(ranges, n, spec.overlap, [os.path.basename(i.path) for i in infos])
     passthrough = not reason
     out = parts(uses, cuts, [i.keyframes for i in infos] if passthrough else None,
-                [i.frame_count for i in infos], [i.exact_seek for i in infos])
+                [i.frame_count for i in infos], [i.exact_seek for i in infos],
+                [i.hidden_tail for i in infos])
     return JoinPlan(tuple(infos), fmt, spec, passthrough, tuple(uses), tuple(cuts), tuple(out),
                     reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from ffmpeg_scripts import frames, probe
 from ffmpeg_scripts.locate import FFmpegBinary
@@ -39,6 +40,7 @@ def side_paths(req, out_abs: str) -> list[str]:
 def check_free(req, out_abs: str) -> None:
     """Before any work: the files --preview / --timeline add must be free (or --overwrite)."""
     for path in side_paths(req, out_abs):
+        outputs.check_name(path)
         if os.path.lexists(path) and not req.overwrite:
             raise JoinError(f"{path}: already exists (use --overwrite to replace it)")
 
@@ -102,10 +104,11 @@ def join_timelines(ff: FFmpegBinary, plan: JoinPlan, results: Sequence[CutResult
     """Write each cut's transition as NAME.tNN.mov (ProRes) beside the joined file, from its
     made frames, and NAME.otio/.xml/... placing clip, transition, clip, ... as the plan does."""
     spec = ExportSpec("prores", overwrite=True)
+    shown = replace(plan.clips[0], width=plan.fmt.width, height=plan.fmt.height)
     exported = []
     for result, path in zip(results, join_segment_paths(out_abs, len(results))):
         upright = segment_frames(ff, result, plan.fmt.rotation if plan.passthrough else 0)
-        exported.append(export_frames(ff, upright, spec, path, plan.clips[0], result.frames))
+        exported.append(export_frames(ff, upright, spec, path, shown, result.frames))
     stem = os.path.splitext(out_abs)[0]
     tl = build_timeline(os.path.basename(stem), plan.clips,
                         [timeline_segment(r) for r in exported],

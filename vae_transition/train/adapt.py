@@ -12,13 +12,12 @@ import copy
 import hashlib
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from vae_transition import cache, tensors
+from vae_transition import cache, tensors, workdirs
 from vae_transition.cache import cache_dir
 from vae_transition.digests import code_digest, model_digest
 from vae_transition.train.dataset import CropSampler, Image
@@ -100,7 +99,7 @@ def _load_cached(folder: str, key: str, device, log):
     """The verified cached model, or None (a damaged entry is noted and removed)."""
     from vae_transition.weights import ModelError, load_model
 
-    private = tempfile.mkdtemp(prefix="vae-transition-model-")
+    private = workdirs.make("model")
     try:
         copies = cache.fetch(folder, key, _FILES, private)
         return load_model(copies[".safetensors"], device=device)
@@ -118,7 +117,7 @@ def _save_atomically(model, folder: str, key: str, log) -> None:
     read-only or full cache, or a folder in the way, is a note and leaves no temporary file."""
     from vae_transition.weights import config_path, save_model
 
-    private = tempfile.mkdtemp(prefix="vae-transition-model-")
+    private = workdirs.make("model")
     try:
         path = os.path.join(private, key + ".safetensors")
         save_model(model, path)
