@@ -58,7 +58,11 @@ def make_clip(ff, out: str, seconds: float, size=(1280, 768), source="testsrc2",
     args = ff.base() + ["-f", "lavfi", "-i", f"{source}{sep}size={w}x{h}:rate={fps}"]
     if audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-    args += ["-vf", f"scale={w}:{h},setsar=1,format=yuv420p", "-frames:v", str(int(seconds * fps)),
+    # every clip tagged BT.709, as generated clips are: a source that tags itself otherwise
+    # (smptehdbars: BT.601) would make a chain of them re-encode, which is another benchmark
+    tags = "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709"
+    args += ["-vf", f"scale={w}:{h},setsar=1,format=yuv420p,{tags}",
+             "-frames:v", str(int(seconds * fps)),
              "-c:v", "libx264", "-preset", "veryfast", "-crf", "20"]
     args += ["-g", str(gop)] if gop else []
     args += ["-c:a", "aac", "-shortest"] if audio else []
