@@ -81,7 +81,28 @@ def test_training_with_the_critic_runs_and_trains_it():
               for i in range(3)]
     cfg = TrainConfig(model=VAEConfig(base_channels=8, latent_channels=4), steps=4, batch_size=4,
                       crop=32, warp_weight=1.0, pyramid_weight=0.5, log_every=2, threads=1,
-                      adversary=AdversaryConfig(channels=8, start=1))
+                      adversary=AdversaryConfig(channels=8, start=1), mix_weight=1.0)
     model, history = train(cfg, images, log=lambda s: None)
-    assert history[-1]["step"] == 4 and "critic" in history[-1] and "adv" in history[-1]
+    assert history[-1]["step"] == 4 and {"critic", "adv", "mix"} <= set(history[-1])
     assert np.isfinite(history[-1]["loss"])
+
+
+def test_the_mix_target_is_the_same_mix_of_the_pictures():
+    """With the pictures, mixes() returns the plain mix a morph's latent stands for: for latents
+    that are the pictures themselves (a resize 'encoder'), decoding is the identity, and the
+    pooled mix loss of the latent mix against that target is about zero."""
+    from vae_transition.train.adversary import mix_loss
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(4, 3, 32, 32)
+    latents, target = mixes(x, WarpConfig(), gen, x)
+    assert latents.shape == target.shape == x.shape
+    assert float(mix_loss(latents, target)) < 0.02
+    assert float(mix_loss(torch.rand_like(target), target)) > 0.05
+
+
+def test_lerp_health_tells_sane_mixes_from_garbage():
+    from vae_transition.model import ResizeAutoencoder
+    from vae_transition.train.loop import lerp_health
+
+    assert lerp_health(ResizeAutoencoder()) > 40          # the resize's mix is the plain mix

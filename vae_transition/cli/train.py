@@ -33,6 +33,9 @@ from vae_transition.cli.common import user_errors
 @click.option("--adversary-weight", default=None, type=click.FloatRange(0, min_open=True),
               help="Add a PatchGAN critic on what the decoder draws (reconstructions, moved "
                    "latents, morph mixes), at this adaptive weight (e.g. 0.1).")
+@click.option("--mix-weight", default=None, type=click.FloatRange(0),
+              help="Weight of the mix loss: decoded morph mixes keep the plain mix's layout and "
+                   "colours (use it with --adversary-weight).")
 @click.option("--widen-latent", default=None, type=click.IntRange(1),
               help="With --init: grow the latent to this many channels first.")
 @click.option("--checkpoint-minutes", default=None, type=click.FloatRange(0, min_open=True),
@@ -50,7 +53,7 @@ from vae_transition.cli.common import user_errors
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
 def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, pyramid_weight,
-          adversary_weight, widen_latent, checkpoint_minutes, data, batch_size, crop, max_minutes,
+          adversary_weight, mix_weight, widen_latent, checkpoint_minutes, data, batch_size, crop, max_minutes,
           device, amp, log_every, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
@@ -81,6 +84,7 @@ def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight,
                  ("crop", crop), ("max_minutes", max_minutes), ("device", device),
                  ("amp", amp or None), ("log_every", log_every),
                  ("pyramid_weight", pyramid_weight), ("widen_latent", widen_latent),
+                 ("mix_weight", mix_weight),
                  ("checkpoint_minutes", checkpoint_minutes))
         overrides = {k: v for k, v in given if v is not None}
         if adversary_weight is not None:

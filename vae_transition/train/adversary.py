@@ -85,14 +85,29 @@ def smooth_masks(n: int, h: int, w: int, generator: torch.Generator) -> Tensor:
     return torch.sigmoid(sharp * field + bias)
 
 
-def mixes(z: Tensor, warp_cfg: WarpConfig, generator: torch.Generator) -> Tensor:
+def mixes(z: Tensor, warp_cfg: WarpConfig, generator: torch.Generator,
+          x: Tensor | None = None):
     """(B, C, h, w) morph-like latents from a batch of latents: each latent and its neighbour in
-    the batch, each moved by its own random smooth field, mixed through smooth random regions."""
+    the batch, each moved by its own random smooth field, mixed through smooth random regions.
+    With x (B, 3, H, W), the pictures of z: (those latents, the same mix of the pictures: the
+    same fields and regions at the pictures' size), the plain mix a morph's latent stands for."""
     n, _, h, w = z.shape
-    other = z.roll(1, 0)
-    moved = [warp(x, random_field(n, h, w, warp_cfg, generator)) for x in (z, other)]
+    fields = [random_field(n, h, w, warp_cfg, generator) for _ in range(2)]
     m = smooth_masks(n, h, w, generator).to(z)
-    return (1.0 - m) * moved[0] + m * moved[1]
+    moved = [warp(v, f) for v, f in zip((z, z.roll(1, 0)), fields)]
+    mixed = (1.0 - m) * moved[0] + m * moved[1]
+    if x is None:
+        return mixed
+    pictures = [warp(v, f) for v, f in zip((x, x.roll(1, 0)), fields)]
+    m = F.interpolate(m, size=x.shape[-2:], mode="bilinear", align_corners=False)
+    return mixed, (1.0 - m) * pictures[0] + m * pictures[1]
+
+
+def mix_loss(decoded: Tensor, target: Tensor, pool: int = 4) -> Tensor:
+    """L1 between a decoded mix and the plain mix of its pictures, both averaged over pool x pool
+    pixels: the mix keeps its layout and colours (no off-manifold garbage where two latents
+    meet), while the decoder stays free to draw its own detail inside them."""
+    return (F.avg_pool2d(decoded, pool) - F.avg_pool2d(target, pool)).abs().mean()
 
 
 class Adversary:
