@@ -9,7 +9,8 @@ from vae_transition.train.adversary import (Adversary, AdversaryConfig, PatchCri
                                             adaptive_weight, critic_loss, generator_loss, mixes,
                                             smooth_masks)
 from vae_transition.train.latent_warp import WarpConfig
-from vae_transition.train.loop import TrainConfig, pyramid_l1, train
+from vae_transition.train.loop import TrainConfig, train
+from vae_transition.train.losses import pyramid_l1
 
 
 def test_the_critic_judges_patches():
@@ -103,6 +104,6 @@ def test_the_mix_target_is_the_same_mix_of_the_pictures():
 
 def test_lerp_health_tells_sane_mixes_from_garbage():
     from vae_transition.model import ResizeAutoencoder
-    from vae_transition.train.loop import lerp_health
+    from vae_transition.train.evaluate import lerp_health
 
     assert lerp_health(ResizeAutoencoder()) > 40          # the resize's mix is the plain mix

@@ -198,7 +198,7 @@ def test_shipped_weights_reconstruct_a_held_out_photo():
         pytest.skip(f"no shipped weights at {shipped_weights_path()}")
     pytest.importorskip("skimage", reason="held-out photos come from scikit-image")
     from vae_transition.train.dataset import held_out_images
-    from vae_transition.train.loop import psnr
+    from vae_transition.train.evaluate import psnr
 
     model = load_model()
     img = held_out_images(256, model.cfg.downsample)[0]  # chelsea the cat, 256x168

@@ -14,9 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 from vae_transition import tensors
 from vae_transition.model import VAE, DiagonalGaussian, VAEConfig, count_parameters, widened
@@ -27,7 +25,9 @@ from vae_transition.train.adversary import mixes as morph_mixes
 from vae_transition.train.critic import Critic, CriticConfig, autoencoder_term, critic_step, mixes
 from vae_transition.train.datafile import load_images
 from vae_transition.train.device_sampler import make_sampler
+from vae_transition.train.evaluate import evaluate, lerp_health
 from vae_transition.train.latent_warp import WarpConfig, warp_pair
+from vae_transition.train.losses import image_loss, loss_terms, pyramid_l1
 from vae_transition.weights import config_path, load_model, save_model
 
 
@@ -67,43 +67,6 @@ class TrainConfig:
                              # sharpened by the critic drew lerps as garbage within 3000 steps
 
 
-def image_gradients(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, C, H, W) -> horizontal (B, C, H, W-1) and vertical (B, C, H-1, W) differences."""
-    return x[..., :, 1:] - x[..., :, :-1], x[..., 1:, :] - x[..., :-1, :]
-
-
-def loss_terms(x: torch.Tensor, recon: torch.Tensor, kl: torch.Tensor) -> dict[str, torch.Tensor]:
-    """L1 per pixel, edge L1 per pixel, and KL nats per image pixel (so beta ignores crop size)."""
-    gx, gy = image_gradients(x)
-    rx, ry = image_gradients(recon)
-    return {
-        "l1": (recon - x).abs().mean(),
-        "edge": 0.5 * ((rx - gx).abs().mean() + (ry - gy).abs().mean()),
-        "kl": kl.mean() / (x.shape[-2] * x.shape[-1]),
-    }
-
-
-def image_loss(x: torch.Tensor, recon: torch.Tensor, edge_weight: float,
-               pyramid_weight: float = 0.0) -> torch.Tensor:
-    """L1 + edge_weight * L1 of image gradients (+ pyramid_weight * pyramid_l1), per pixel."""
-    terms = loss_terms(x, recon, torch.zeros(1, device=x.device))
-    loss = terms["l1"] + edge_weight * terms["edge"]
-    return loss + pyramid_weight * pyramid_l1(x, recon) if pyramid_weight > 0 else loss
-
-
-def pyramid_l1(x: torch.Tensor, y: torch.Tensor, levels: int = 3) -> torch.Tensor:
-    """Sum over Laplacian-pyramid levels l = 0.. of 2^l * mean |band_l(x) - band_l(y)|: each
-    band's contrast must match, and the coarse bands (shapes) weigh as much as fine ones."""
-    loss = x.new_zeros(())
-    for level in range(levels):
-        xs, ys = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
-        bx = x - F.interpolate(xs, scale_factor=2.0, mode="bilinear", align_corners=False)
-        by = y - F.interpolate(ys, scale_factor=2.0, mode="bilinear", align_corners=False)
-        loss = loss + (2.0 ** level) * (bx - by).abs().mean()
-        x, y = xs, ys
-    return loss
-
-
 class Acai:
     """ACAI's moving parts during training: the critic, its optimiser and the term's weight."""
 
@@ -134,6 +97,41 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
     z = post.sample(noise)
     recon = _decode(model, z, amp)
     terms = loss_terms(x, recon, post.kl())
+    rec, real, fakes = _drawing_terms(model, x, z, recon, terms, edge_weight, pyramid_weight,
+                                      warp_weight, warp, generator, amp)
+    judged = adversary is not None and adversary.active(step)
+    mixed = None
+    if mix_weight > 0 or judged:
+        share = adversary.cfg.mix_share if adversary else 0.5
+        mixed, terms["mix"] = _morph_mixes(model, x, z, share, warp, generator, amp)
+        rec = rec + mix_weight * terms["mix"]
+    loss = rec + kl_weight * terms["kl"]
+    if acai is not None:
+        acai_mixed, alpha = mixes(z, generator)
+        decoded_mix = _decode(model, acai_mixed, amp)
+        terms["acai"] = autoencoder_term(acai.critic, decoded_mix)
+        loss = loss + acai.weight * terms["acai"]
+    fake = None
+    if judged:  # as many fakes as real crops: the morph mixes first
+        fake = torch.cat([mixed, fakes[0][mixed.shape[0]:]] + fakes[1:])
+        terms["adv"] = adversary.judge(fake)
+        terms["adv_w"] = adaptive_weight(rec, terms["adv"], model.decoder.layers[-1].weight,
+                                         adversary.cfg)
+        loss = loss + terms["adv_w"] * terms["adv"]
+    _step(model, opt, loss)
+    if acai is not None:
+        terms["critic"] = torch.tensor(critic_step(acai.critic, acai.opt, decoded_mix, alpha, x,
+                                                   recon, acai.gamma))
+    if fake is not None:
+        terms["critic"] = adversary.step(torch.cat(real), fake)
+    return loss, terms, post
+
+
+def _drawing_terms(model: VAE, x, z, recon, terms: dict, edge_weight: float,
+                   pyramid_weight: float, warp_weight: float, warp: WarpConfig, generator,
+                   amp: bool):
+    """(the reconstruction and moved-latent losses, the real crops, what the decoder drew for
+    them); terms gains "pyramid" and "warp" when they are on."""
     rec = terms["l1"] + edge_weight * terms["edge"]
     if pyramid_weight > 0:
         terms["pyramid"] = pyramid_l1(x, recon)
@@ -145,39 +143,22 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
         terms["warp"] = image_loss(x_moved, moved, edge_weight, pyramid_weight)
         rec = rec + warp_weight * terms["warp"]
         real, fakes = real + [x_moved], fakes + [moved]
-    judged = adversary is not None and adversary.active(step)
-    mixed = None
-    if mix_weight > 0 or judged:
-        k = max(1, round((adversary.cfg.mix_share if adversary else 0.5) * z.shape[0]))
-        latents, target = morph_mixes(z[:k], warp, generator or torch.Generator(), x[:k])
-        mixed = _decode(model, latents, amp)
-        if mix_weight > 0:
-            terms["mix"] = mix_loss(mixed, target)
-            rec = rec + mix_weight * terms["mix"]
-    loss = rec + kl_weight * terms["kl"]
-    if acai is not None:
-        acai_mixed, alpha = mixes(z, generator)
-        decoded_mix = _decode(model, acai_mixed, amp)
-        terms["acai"] = autoencoder_term(acai.critic, decoded_mix)
-        loss = loss + acai.weight * terms["acai"]
-    fake = None
-    if judged:
-        # what the critic judges: as many fakes as real crops, the first k morph mixes
-        fake = torch.cat([mixed, fakes[0][mixed.shape[0]:]] + fakes[1:])
-        terms["adv"] = adversary.judge(fake)
-        last = model.decoder.layers[-1].weight
-        terms["adv_w"] = adaptive_weight(rec, terms["adv"], last, adversary.cfg)
-        loss = loss + terms["adv_w"] * terms["adv"]
+    return rec, real, fakes
+
+
+def _morph_mixes(model: VAE, x, z, share: float, warp: WarpConfig, generator, amp: bool):
+    """(decoded morph mixes of the first share of the batch, their mix loss)."""
+    k = max(1, round(share * z.shape[0]))
+    latents, target = morph_mixes(z[:k], warp, generator or torch.Generator(), x[:k])
+    decoded = _decode(model, latents, amp)
+    return decoded, mix_loss(decoded, target)
+
+
+def _step(model: VAE, opt, loss: torch.Tensor) -> None:
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     opt.step()
-    if acai is not None:
-        terms["critic"] = torch.tensor(critic_step(acai.critic, acai.opt, decoded_mix, alpha, x,
-                                                   recon, acai.gamma))
-    if fake is not None:
-        terms["critic"] = adversary.step(torch.cat(real), fake)
-    return loss, terms, post
 
 
 def _decode(model: VAE, z: torch.Tensor, amp: bool) -> torch.Tensor:
@@ -302,64 +283,6 @@ def _training_record(path: str) -> dict:
         return json.loads(config_path(path).read_text()).get("training", {})
     except (OSError, ValueError):
         return {}
-
-
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    """PSNR in dB of two (B, 3, H, W) tensors in [0, 1], after rounding both to 8 bits."""
-    a, b = (t.clamp(0, 1).mul(255).round() for t in (a, b))
-    mse = float(((a - b) / 255.0).pow(2).mean())
-    return 10.0 * math.log10(1.0 / max(mse, 1e-12))
-
-
-@torch.no_grad()
-def evaluate(model: VAE, long_side: int = 256) -> dict:
-    """Reconstruct the held-out photos from the posterior mode: per-image and mean PSNR, L1."""
-    per = {}
-    for img in dataset.held_out_images(long_side, model.cfg.downsample):
-        x = tensors.frames_to_tensor([img.pixels], model.device)
-        recon = model.decode(model.encode(x).mode())
-        per[img.name] = {"psnr": round(psnr(recon, x), 2), "l1": round(float((recon - x).abs().mean()), 4)}
-    return {
-        "psnr": round(float(np.mean([m["psnr"] for m in per.values()])), 2),
-        "l1": round(float(np.mean([m["l1"] for m in per.values()])), 4),
-        "per_image": per,
-        "lerp_psnr": round(lerp_health(model, long_side), 2),
-    }
-
-
-@torch.no_grad()
-def lerp_health(model: VAE, long_side: int = 256) -> float:
-    """Mean PSNR, over 4x4-pixel averages, of decode((z_A + z_B) / 2) against the plain mix of
-    the two reconstructions, for the three pairs of held-out photos (centre crops of one size).
-    A latent space whose mixes decode to pictures scores about 25 dB or more; one whose mixes
-    fall off the manifold draws garbage colours there and scores 15 dB or less."""
-    import torch.nn.functional as F
-
-    imgs = [im.pixels for im in dataset.held_out_images(long_side, model.cfg.downsample)]
-    h, w = min(im.shape[0] for im in imgs), min(im.shape[1] for im in imgs)
-    crops = [im[(im.shape[0] - h) // 2:][:h, (im.shape[1] - w) // 2:][:, :w] for im in imgs]
-    z = model.encode(tensors.frames_to_tensor(crops, next(model.parameters()).device)).mode()
-    recs = model.decode(z)
-    values = []
-    for i, j in ((0, 1), (1, 2), (0, 2)):
-        mid = model.decode(0.5 * (z[i:i + 1] + z[j:j + 1]))
-        plain = 0.5 * (recs[i:i + 1] + recs[j:j + 1])
-        values.append(psnr(F.avg_pool2d(mid, 4), F.avg_pool2d(plain, 4)))
-    return float(np.mean(values))
-
-
-@torch.no_grad()
-def preview(model: VAE, steps: int = 6, long_side: int = 256) -> np.ndarray:
-    """(H, W, 3) uint8 sheet: held-out originals over reconstructions, then a morph of the first two."""
-    imgs = dataset.held_out_images(long_side, model.cfg.downsample)
-    x = tensors.frames_to_tensor([im.pixels for im in imgs], model.device)
-    means = model.encode(x).mode()
-    recon = tensors.tensor_to_frames(model.decode(means))
-    ts = torch.linspace(0, 1, steps, device=model.device).view(-1, 1, 1, 1)
-    morph = tensors.tensor_to_frames(model.decode(torch.lerp(means[0:1], means[1:2], ts)))
-    pad = [np.zeros_like(imgs[0].pixels)] * max(0, steps - len(imgs))
-    rows = [[im.pixels for im in imgs] + pad, recon + pad, morph]
-    return np.concatenate([np.concatenate(r, axis=1) for r in rows], axis=0)
 
 
 def _record(cfg: TrainConfig, model: VAE, images: list, history: list[dict], wall: float) -> dict:
