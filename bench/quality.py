@@ -45,6 +45,8 @@ from vae_transition.train.dataset import PLASMA  # noqa: E402
 import footage  # noqa: E402  (bench/footage.py, beside this file)
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+PICTURE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                       "transition.png")  # the README's picture (--picture)
 
 
 @dataclass(frozen=True)
@@ -170,7 +172,8 @@ def fmt_row(pair: str, label: str, scores, seconds: float) -> str:
 
 def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
     """(rows of the table, the row of the seeds table) for one pair; writes its contact sheet
-    (one row per sheet method)."""
+    (one row per sheet method), and the README's picture from the default's frames when the
+    pair is --picture's."""
     rows, sheets = [], []
     with tempfile.TemporaryDirectory() as workdir:
         clips, points = prepare(ff, pair, 1, workdir)
@@ -181,6 +184,8 @@ def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
             print(rows[-1], flush=True)
             if method.sheet:
                 sheets.append(preview.transition_sheet(seq, count=7, cols=7))
+            if method is DEFAULT and index == args.picture:
+                preview.write_png(PICTURE, preview.transition_sheet(seq, count=10, cols=5))
         rows += overlap_rows(ff, pair, args, model, workdir)
         seeds = seeds_row(ff, clips, points, pair, args, model, workdir)
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
@@ -226,6 +231,8 @@ def main(argv=None) -> int:
                         help="seeds the default method is also run with (its misses only)")
     parser.add_argument("--out", default=RESULTS)
     parser.add_argument("--model", default=None, help="weights (default: the shipped model)")
+    parser.add_argument("--picture", type=int, default=None,
+                        help="also write docs/transition.png from this pair's default morph")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     from vae_transition.cache import CACHE_ENV
