@@ -88,7 +88,8 @@ def _measure(ff, info, start: int, end: int):
 def _table(scores) -> None:
     from vae_transition.metrics import GOALS
 
-    met = scores.meets_goals()
+    met, width = scores.meets_goals(), max(len(name) for name in GOALS)
     for name, value in scores.as_dict().items():
         op, limit = GOALS[name]
-        click.echo(f"{name:14s} {value:7.3f}   goal {op} {limit}   {'ok' if met[name] else 'MISS'}")
+        click.echo(f"{name:{width}s} {value:7.3f}   goal {op} {limit:<4}   "
+                   f"{'ok' if met[name] else 'MISS'}")
