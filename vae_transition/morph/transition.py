@@ -3,7 +3,7 @@
 Insert mode (make_transition): A's last frame and B's first (same size, uint8) -> N frames to
 put between them. Overlap mode (make_overlap): A's last N frames and B's first N -> N frames that
 replace them, frame k made from the pair (A_k, B_k), so both clips keep moving under the
-transition. The VAE morph itself lives in morph.py.
+transition. The VAE morph itself lives in vae.py; bars.py keeps it off black bars.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vae_transition.morph import baselines
+from vae_transition.morph.bars import without_bars
 from vae_transition.morph.interpolate import PATHS
 from vae_transition.morph.vae import MorphConfig, vae_morph, vae_morph_overlap
 
@@ -55,7 +56,8 @@ def make_transition(a_last: np.ndarray, b_first: np.ndarray, spec: TransitionSpe
         if model is None:
             raise ValueError("the vae method needs a model")
         cfg = MorphConfig(long_side=spec.long_side)
-        return vae_morph(model, a_last, b_first, spec.frames, spec.path, cfg, spec.seed)
+        return without_bars(lambda a, b: vae_morph(model, a[0], b[0], spec.frames, spec.path, cfg,
+                                                   spec.seed), [a_last], [b_first], spec.frames)
     fn = baselines.crossfade if spec.method == "crossfade" else baselines.flow_morph
     return iter(fn(a_last, b_first, spec.frames))
 
@@ -73,5 +75,6 @@ def make_overlap(a_frames, b_frames, spec: TransitionSpec, model=None) -> Iterat
         if model is None:
             raise ValueError("the vae method needs a model")
         cfg = MorphConfig(long_side=spec.long_side)
-        return vae_morph_overlap(model, list(a_frames), list(b_frames), spec.path, cfg, spec.seed)
+        return without_bars(lambda a, b: vae_morph_overlap(model, a, b, spec.path, cfg, spec.seed),
+                            a_frames, b_frames, n)
     return iter(baselines.overlap_frames(a_frames, b_frames, spec.method))
