@@ -40,11 +40,20 @@ def test_the_box_is_what_lies_inside_the_padding():
     assert picture_box([letter, pillarboxed(img, 20)]) == Box(0, 0, 160, 96)  # bars in all frames
 
 
-def test_a_dark_frame_or_a_thin_dark_edge_is_not_a_bar():
+def test_a_portrait_clip_in_landscape_is_found():
+    frame = np.zeros((90, 160, 3), np.uint8)
+    frame[:, 55:105] = photo((50, 90))   # 9:16 padded to 16:9: a third of the width
+    assert picture_box([frame]) == Box(55, 0, 105, 90)
+
+
+def test_a_dark_frame_a_thin_dark_edge_or_a_dark_scene_is_not_a_bar():
     assert picture_box([np.zeros((96, 160, 3), np.uint8)]) == Box(0, 0, 160, 96)
     img = photo((160, 96))
     img[:, :1] = 0
     assert picture_box([img]) == Box(0, 0, 160, 96)
+    night = np.zeros((96, 160, 3), np.uint8)
+    night[30:70, 20:90] = photo((70, 40))  # a lit window off the centre of a dark scene
+    assert picture_box([night]) == Box(0, 0, 160, 96)
 
 
 def test_the_box_slides_in_a_straight_line():

@@ -22,8 +22,10 @@ from vae_transition import tensors
 BLACK = 16         # RGB code value: a padded bar decodes to 0-3 after x264; picture content
                    # rarely stays this dark along a whole row or column
 MIN_BAR = 2        # px: thinner dark edges are encoder noise or a dark scene, not padding
-MIN_PICTURE = 0.4  # a box under this share of a side is a dark frame (a fade to black), not
-                   # a picture in bars
+MIN_PICTURE = 0.2  # a box under this share of a side is a dark frame, not a picture in bars
+                   # (a portrait clip padded into landscape keeps 0.32 of the width)
+CENTRED = 2        # px: padding is centred (ffmpeg's pad at (ow-iw)/2, a film's letterbox); a
+                   # dark scene around a lit object off the centre is not bars
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,8 @@ def _span(lit: np.ndarray, n: int) -> tuple[int, int]:
     if idx.size == 0 or idx[-1] + 1 - idx[0] < MIN_PICTURE * n:
         return 0, n
     start, end = int(idx[0]), int(idx[-1]) + 1
-    start = start if start >= MIN_BAR else 0
-    end = end if n - end >= MIN_BAR else n
+    if min(start, n - end) < MIN_BAR or abs(start - (n - end)) > CENTRED:
+        return 0, n
     return start, end
 
 
