@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from vae_transition import tensors
+
 
 @dataclass(frozen=True)
 class FieldConfig:
@@ -101,13 +103,15 @@ def jacobian_det(v: Tensor, sign: float) -> Tensor:
     return (1 + sign * dxx) * (1 + sign * dyy) - sign * sign * dxy * dyx
 
 
+def grid_picture(picture: np.ndarray, h: int, w: int) -> Tensor:
+    """(3, h, w) float32 in [0, 1]: the picture (H, W, 3) uint8 area-averaged to the latent grid."""
+    return torch.from_numpy(tensors.resize(tensors.to_float(picture), (w, h))).permute(2, 0, 1)
+
+
 def features(z: Tensor, picture: np.ndarray, colour: float) -> Tensor:
     """(C + 3, h, w): the latent (C, h, w) and the picture (H, W, 3) uint8 at the latent grid."""
-    import cv2
-
     h, w = z.shape[-2:]
-    rgb = cv2.resize(picture.astype(np.float32) / 255.0, (w, h), interpolation=cv2.INTER_AREA)
-    return torch.cat([z.float(), colour * torch.from_numpy(rgb).permute(2, 0, 1).to(z.device)])
+    return torch.cat([z.float(), colour * grid_picture(picture, h, w).to(z.device)])
 
 
 def energy(v_full: Tensor, fa: Tensor, fb: Tensor, cfg: FieldConfig) -> Tensor:

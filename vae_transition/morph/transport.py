@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vae_transition.morph.field import FieldConfig, fit_field, sample
+from vae_transition.morph.field import FieldConfig, fit_field, grid_picture, sample
 from vae_transition.morph.interpolate import ease, local_weights, mix_rows, schedule, slerp_rows
 
 # Detail energy (mean squared 3x3 Laplacian, RGB in [0, 1]) under which a place counts as flat in
@@ -99,13 +99,8 @@ def build(za, zb, a_small: np.ndarray, b_small: np.ndarray, cfg: TransportConfig
 
 def halfway_picture(a_small: np.ndarray, b_small: np.ndarray, v) -> np.ndarray:
     """(h, w, 3) in [0, 1]: A and B at the latent grid, each moved to the halfway geometry, mixed."""
-    import cv2
-    import torch
-
     h, w = v.shape[-2:]
-    pics = [torch.from_numpy(cv2.resize(x.astype(np.float32) / 255.0, (w, h),
-                                        interpolation=cv2.INTER_AREA)).permute(2, 0, 1).to(v)
-            for x in (a_small, b_small)]
+    pics = [grid_picture(x, h, w).to(v) for x in (a_small, b_small)]
     mid = 0.5 * (sample(pics[0], -v) + sample(pics[1], v))
     return mid.permute(1, 2, 0).cpu().numpy()
 

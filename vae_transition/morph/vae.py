@@ -129,6 +129,12 @@ def decoded_at(times: np.ndarray, decoded: np.ndarray, t: float) -> np.ndarray:
     return (1.0 - alpha) * decoded[k] + alpha * decoded[k + 1]
 
 
+def frame_at(compose: Composer, tr: Transport, times: np.ndarray, decoded: np.ndarray, t: float,
+             path: str) -> np.ndarray:
+    """(H, W, 3) uint8 frame at time t: the probes' decode there, composed with the transport."""
+    return tensors.to_uint8(compose(t, decoded_at(times, decoded, t), tr.at(t, path == "slerp")))
+
+
 def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple[int, int]:
     height, width = frame.shape[:2]
     long_side = min(cfg.long_side, max(width, height) / (cfg.detail_octave * cfg.cut))
@@ -142,12 +148,11 @@ def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str
     grid = tuple(za.shape[-2:])
     tr = build(za, zb, a_small, b_small, cfg.transport, seed, change_mass(a_small, b_small, grid),
                detail_energies(a_small, b_small, grid))
-    slerp = path == "slerp"
-    times, states, decoded = probe_path(model, tr, n, cfg, slerp)
+    times, states, decoded = probe_path(model, tr, n, cfg, path == "slerp")
     pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.cut, cfg.drift)
 
     def frame_luma(t: float) -> np.ndarray:
-        return metric_luma(tensors.to_uint8(pace(t, decoded_at(times, decoded, t), tr.at(t, slerp))))
+        return metric_luma(frame_at(pace, tr, times, decoded, t, path))
 
     out_times = paced_times(times, states, decoded, pace, n, path)
     return tr, times, decoded, even_steps(out_times, frame_luma, n, path, cfg.pace_rounds)
@@ -161,10 +166,8 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     tr, times, decoded, out_times = plan_path(model, a_small, b_small, n, path, cfg, seed)
     compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.cut, cfg.drift)
 
-    def frame(t: float) -> np.ndarray:
-        return tensors.to_uint8(compose(t, decoded_at(times, decoded, t), tr.at(t, path == "slerp")))
-
-    yield from in_order(frame, [float(t) for t in out_times])
+    yield from in_order(lambda t: frame_at(compose, tr, times, decoded, t, path),
+                        [float(t) for t in out_times])
 
 
 def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
