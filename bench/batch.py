@@ -8,9 +8,11 @@
    127.0.0.1), so the driver's connection, not the cluster's start, is in the time.
 
 Default settings (the VAE morph, 24-frame transitions), --no-cache everywhere (every transition
-computed), each way in a fresh output folder. The outputs of the three ways are checked to have
-the same frames. Ratios come from this one run. The machine's other load drifts over minutes,
-so the one-process-a-job baseline is run half before the two batches and half after them, and
+computed), each way in a fresh output folder. No --json in the timed runs: --json also scores
+every transition (in both commands), so the batch's report is read afterwards, from a second,
+untimed run that finds every job done. The outputs of the three ways are checked to have the
+same frames. Ratios come from this one run. The machine's other load drifts over minutes, so
+the one-process-a-job baseline is run half before the two batches and half after them, and
 each command runs in a session of its own (Linux shares CPU fairly between sessions when
 autogroup scheduling is on, as here: a Ray cluster in its own session would otherwise get a
 larger share of a busy machine than a batch run from the bench's session).
@@ -96,9 +98,16 @@ def one_process_each(clock: Clock, jobs: list[dict], out: str) -> None:
 
 
 def batch(clock: Clock, jobs: str, out: str, *extra: str, env=None) -> dict:
-    proc = clock.run("batch", jobs, "--out-dir", out, "--no-cache", "--json", "-q", *extra,
-                     env=env)
-    return json.loads(proc.stdout)
+    """Run the batch with default settings (timed), then read its report: the same command
+    with --json, untimed, which finds every job done and reports the manifests' entries.
+    (--json in the timed run would also score every transition, ~0.8 CPU s a job, work the
+    `join` runs here do not do: `join --json` scores too.)"""
+    clock.run("batch", jobs, "--out-dir", out, "--no-cache", "-q", *extra, env=env)
+    report = json.loads(Clock().run("batch", jobs, "--out-dir", out, "--no-cache", "--json",
+                                    "-q", *extra, env=env).stdout)
+    if report["totals"]["resumed"] != JOBS:
+        raise RuntimeError(f"the report run redid work: {report['totals']}")
+    return report
 
 
 def start_ray(temp: str) -> tuple[subprocess.Popen, str]:
@@ -138,12 +147,45 @@ def frames_md5(ff, path: str) -> str:
 
 def per_job(report: dict) -> dict:
     """Mean wall seconds a job spent in each step, from a batch's JSON report."""
-    jobs = [j for j in report["jobs"] if j["status"] == "done"]
+    jobs = [j for j in report["jobs"] if j["status"] in ("done", "resumed")]
     cuts = [c["seconds"] for j in jobs for c in j["cuts"]]
     return {"cut": sum(cuts) / len(cuts),
             "probe": sum(j["timings"]["probe"] for j in jobs) / len(jobs),
             "splice": sum(j["timings"]["splice"] + j["timings"].get("smart_render", 0)
                           for j in jobs) / len(jobs)}
+
+
+STARTUP = ("import vae_transition.cli.join, vae_transition.join.pipeline, cv2, torch\n"
+           "from vae_transition.weights import load_model, shipped_weights_path\n"
+           "load_model(shipped_weights_path())")
+
+
+def startup_cpu(runs: int = 3) -> float:
+    """CPU seconds a fresh `join` process spends before its work: the imports and the model."""
+    cpu0 = _children_cpu()
+    for _ in range(runs):
+        subprocess.run([sys.executable, "-c", STARTUP], check=True, start_new_session=True)
+    return (_children_cpu() - cpu0) / runs
+
+
+def ratio_sources(joins: Clock, local: Clock, startup: float) -> list[str]:
+    """The local batch's gain split into its two sources, and the most any batch could gain."""
+    cores = os.cpu_count() or 1
+    busy_join, busy_local = joins.cpu / joins.wall, local.cpu / local.wall
+    cpu_join, cpu_local = joins.cpu / JOBS, local.cpu / JOBS
+    saved, busier = cpu_join / cpu_local, busy_local / busy_join
+    no_startup, all_busy = cpu_join / (cpu_join - startup), cores / busy_join
+    return [
+        f"- cores busy on average: one `join` process a job {busy_join:.2f} of {cores}, the "
+        f"local batch {busy_local:.2f}",
+        f"- CPU a job: one `join` process {cpu_join:.1f} s, of which start-up (imports and the "
+        f"model, measured alone) {startup:.1f} s; the local batch {cpu_local:.1f} s",
+        f"- local against one process a job = CPU saved ({cpu_join:.1f} / {cpu_local:.1f} = "
+        f"{saved:.2f}) x cores kept busier ({busy_local:.2f} / {busy_join:.2f} = {busier:.2f}) "
+        f"= {saved * busier:.2f}x",
+        f"- the most any batch could reach here, with no start-up at all and every core busy "
+        f"all the time: {no_startup:.2f} x {all_busy:.2f} = {no_startup * all_busy:.2f}x",
+    ]
 
 
 def scale_estimate(cpu_per_job: float, steps: dict, clip_mb: float, out_mb: float) -> list[str]:
@@ -181,6 +223,7 @@ def main(argv=None) -> int:
             stop_ray(head)
             shutil.rmtree(ray_temp, ignore_errors=True)
         one_process_each(joins, jobs[JOBS // 2:], os.path.join(folder, "join"))
+        startup = startup_cpu()
         same = all(frames_md5(ff, os.path.join(folder, way, j["output"]))
                    == frames_md5(ff, os.path.join(folder, "join", j["output"]))
                    for j in jobs for way in ("local", "ray"))
@@ -208,6 +251,7 @@ def main(argv=None) -> int:
         *rows, "", f"Outputs of the three ways have the same frames: {'yes' if same else 'NO'}.",
         f"Load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
         "on 2 cores: other work shared the machine.",
+        "", "## Where the ratio comes from", "", *ratio_sources(joins, local_clock, startup),
         "", "## Per job, measured (the local batch's report), and the scale estimate", "",
         *scale_estimate(local_clock.cpu / JOBS, per_job(local), clip_mb, out_mb), ""])
     os.makedirs(args.out, exist_ok=True)

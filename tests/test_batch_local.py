@@ -5,6 +5,7 @@ dies mid-task is replaced and its task retried."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 
@@ -111,3 +112,33 @@ def test_ctrl_c_stops_every_worker_and_keeps_finished_jobs(media, tmp_path):
     assert leftovers(out) == []
     for name in (p.name for p in out.glob("*.mp4")):  # only whole outputs, each with its count
         assert len(frame_digests(out / name)) == 24 + int(name[1]) + 6
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_a_bad_model_is_one_error_before_any_work(media, tmp_path, damage):
+    """The workers start while the driver checks the model: a bad one still stops the batch
+    with one line, before any job runs, and leaves no worker behind."""
+    from vae_transition.weights import config_path, shipped_weights_path
+
+    weights = tmp_path / "bad.safetensors"
+    shipped = shipped_weights_path()
+    if damage == "corrupt":
+        weights.write_bytes(shipped.read_bytes()[:1000])  # a header that promises more
+    config = tmp_path / os.path.basename(config_path(str(weights)))
+    config.write_bytes(open(config_path(str(shipped)), "rb").read())
+    jobs = write_jobs(tmp_path / "jobs.jsonl", [
+        {"output": "o.mp4", "clips": [str(media["a"]), str(media["b"])], "frames": 4}])
+    out = tmp_path / "out"
+    proc = start("batch", jobs, "--out-dir", out, "--model", weights, "--workers", "2")
+    kids: set = set()
+    while proc.poll() is None:  # the workers it started, seen while it runs
+        kids |= set(descendants(proc.pid))
+        time.sleep(0.05)
+    err = proc.stderr.read()
+    assert proc.returncode != 0 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and "bad.safetensors" in err, err
+    assert not list(out.glob("*.mp4")) and leftovers(out) == []
+    deadline = time.monotonic() + 10
+    while [k for k in kids if alive(k)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [k for k in kids if alive(k)], "a worker outlived the failed batch"

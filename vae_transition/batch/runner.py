@@ -60,15 +60,18 @@ def run_batch(req: BatchRequest, log: Callable[[str], None] = lambda s: None,
     jobs = read_jobs(req.jobs_file, out_dir, cache=req.cache, score=req.score,
                      overwrite=False)
     ff = find_ffmpeg(req.ffmpeg)
-    model_file, model_id = check_model(req.model, jobs)
+    model_file, model_id = model_files(req.model, jobs)
     cache = os.path.abspath(req.cache_dir or str(cache_dir())) if req.cache else None
     opts = scheduler.Options(out_dir, cache, req.retries, req.overwrite, ff)
     start = time.perf_counter()
     os.makedirs(out_dir, exist_ok=True)
     held = scheduler.lock(out_dir)
     try:
-        executor = make_executor(req, cache, model_file, model_id)  # workers start up meanwhile
+        # the workers start up (import torch, load the model) while this process checks the
+        # model and plans: the cores do not wait for the driver's own imports
+        executor = make_executor(req, cache, model_file, model_id)
         try:
+            check_model(model_file)
             runs = scheduler.prepare(jobs, opts, ff, model_id, log)
         except BaseException:
             executor.close(cancel=True)
@@ -84,18 +87,28 @@ def run_batch(req: BatchRequest, log: Callable[[str], None] = lambda s: None,
                                               req.executor, executor.workers))
 
 
-def check_model(path: str | None, jobs: list[Job]) -> tuple[str | None, str]:
-    """(weights file, its id) when any job uses the VAE, checked here so that a bad model is one
-    error before any work, not one a job; (None, "") when no job needs it."""
+def model_files(path: str | None, jobs: list[Job]) -> tuple[str | None, str]:
+    """(weights file, its id: a digest of the weights and config files) when any job uses the
+    VAE; (None, "") when no job needs it. A file that cannot be read is a ModelError."""
     if not any(j.request.spec.method == "vae" for j in jobs):
         return None, ""
     weights = os.path.abspath(path) if path else str(shipped_weights_path())
-    load_model(weights)  # ModelError: missing, unreadable, NaN, not matching its config
     h = hashlib.sha256()
-    for name in (weights, config_path(weights)):
-        with open(name, "rb") as fh:
-            h.update(fh.read())
+    try:
+        for name in (weights, config_path(weights)):
+            with open(name, "rb") as fh:
+                h.update(fh.read())
+    except OSError:
+        load_model(weights)  # its one-line ModelError names what is missing or unreadable
+        raise
     return weights, h.hexdigest()
+
+
+def check_model(weights: str | None) -> None:
+    """Load the model once here, so that a bad model is one error before any work, not one a
+    job (ModelError: missing, unreadable, NaN, not matching its config)."""
+    if weights:
+        load_model(weights)
 
 
 def make_executor(req: BatchRequest, cache: str | None, model_file: str | None, model_id: str):
