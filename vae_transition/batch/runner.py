@@ -64,14 +64,15 @@ def run_batch(req: BatchRequest, log: Callable[[str], None] = lambda s: None,
     cache = os.path.abspath(req.cache_dir or str(cache_dir())) if req.cache else None
     opts = scheduler.Options(out_dir, cache, req.retries, req.overwrite, ff)
     start = time.perf_counter()
-    os.makedirs(out_dir, exist_ok=True)
-    held = scheduler.lock(out_dir)
+    executor = checked_executor(req, cache, model_file, model_id)  # a bad model: no folder
     try:
-        # the workers start up (import torch, load the model) while this process checks the
-        # model and plans: the cores do not wait for the driver's own imports
-        executor = make_executor(req, cache, model_file, model_id)
+        os.makedirs(out_dir, exist_ok=True)
+        held = scheduler.lock(out_dir)
+    except BaseException:
+        executor.close(cancel=True)
+        raise
+    try:
         try:
-            check_model(model_file)
             runs = scheduler.prepare(jobs, opts, ff, model_id, log)
         except BaseException:
             executor.close(cancel=True)
@@ -109,6 +110,23 @@ def check_model(weights: str | None) -> None:
     job (ModelError: missing, unreadable, NaN, not matching its config)."""
     if weights:
         load_model(weights)
+
+
+def checked_executor(req: BatchRequest, cache: str | None, model_file: str | None,
+                     model_id: str):
+    """The executor, once the model is checked. Local workers start up (import torch, load the
+    model) while this process checks it, so the cores do not wait for the driver's own imports;
+    a Ray cluster is started or joined only for a good model."""
+    if req.executor == "ray":
+        check_model(model_file)
+        return make_executor(req, cache, model_file, model_id)
+    executor = make_executor(req, cache, model_file, model_id)
+    try:
+        check_model(model_file)
+    except BaseException:
+        executor.close(cancel=True)
+        raise
+    return executor
 
 
 def make_executor(req: BatchRequest, cache: str | None, model_file: str | None, model_id: str):
