@@ -65,21 +65,20 @@ def run_batch(req: BatchRequest, log: Callable[[str], None] = lambda s: None,
     opts = scheduler.Options(out_dir, cache, req.retries, req.overwrite, ff)
     start = time.perf_counter()
     executor = checked_executor(req, cache, model_file, model_id)  # a bad model: no folder
+    held = None
     try:
         os.makedirs(out_dir, exist_ok=True)
         held = scheduler.lock(out_dir)
+        runs = scheduler.prepare(jobs, opts, ff, model_id, log)
     except BaseException:
         executor.close(cancel=True)
+        if held is not None:
+            scheduler.unlock(out_dir, held)
         raise
     try:
-        try:
-            runs = scheduler.prepare(jobs, opts, ff, model_id, log)
-        except BaseException:
-            executor.close(cancel=True)
-            raise
         bar = report.Progress(len(jobs), sum(j.cuts for j in jobs), progress)
         try:
-            entries = scheduler.run_all(runs, executor, opts, bar)
+            entries = scheduler.run_all(runs, executor, opts, bar)  # closes the executor
         finally:
             bar.close()
     finally:
