@@ -202,3 +202,28 @@ def test_imports_only_point_down():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     found = cycle(import_graph())
     assert found == [], "import cycle: " + " -> ".join(found)
+
+
+def _top_closure(start: str, mods: dict[str, Path]) -> set[str]:
+    """Every module (package or third-party) that importing `start` runs: top-level imports only,
+    followed through the package."""
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in mods:
+            todo += [m for m, inner in imports(name, mods[name]) if not inner]
+    return seen
+
+
+def test_the_join_imports_torch_only_once_it_needs_the_model():
+    """A join loads torch and the model in a background thread while ffmpeg probes and reads
+    the clips (background.py); a top-level import of torch anywhere on the join's way would make
+    the two wait for each other again."""
+    mods = modules()
+    for start in ("vae_transition.cli.join", "vae_transition.join.pipeline"):
+        torch = sorted(m for m in _top_closure(start, mods) if m.split(".")[0] == "torch")
+        assert torch == [], f"{start} imports torch at the top, through: {torch}"
+    assert "torch" in _top_closure("vae_transition.morph.vae", mods)  # the check can see it

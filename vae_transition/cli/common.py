@@ -105,13 +105,19 @@ def transition_options(fn):
 
 
 def load_for(model_path, method):
-    """The VAE for the vae method (on cuda/mps/cpu, picked), None for the baselines."""
+    """The VAE for the vae method (on cuda/mps/cpu, picked), None for the baselines: loading in
+    the background (background.Pending) while the command probes and reads its clips."""
     if method != "vae":
         return None
-    from vae_transition.tensors import pick_device
-    from vae_transition.weights import load_model
+    from vae_transition.background import Pending
 
-    return load_model(model_path, device=pick_device())
+    def load():
+        from vae_transition.tensors import pick_device
+        from vae_transition.weights import load_model
+
+        return load_model(model_path, device=pick_device())
+
+    return Pending(load, "model-load")
 
 
 class TerminalProgress:

@@ -23,6 +23,7 @@ from ffmpeg_scripts import frames as frame_io
 from ffmpeg_scripts.encode import VideoFormat, encode_transition, to_coded
 from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, probe
+from vae_transition.background import resolved
 from vae_transition.digests import model_digest
 from vae_transition.join import segments
 from vae_transition.join.clipframes import read_range
@@ -166,6 +167,7 @@ def _make_cut(task: CutTask, model, workdir: str, log: Log, progress: CutProgres
               stop: threading.Event) -> CutResult:
     start = time.perf_counter()
     cut = read_cut(task)
+    model = resolved(model)  # a model still loading (background.py) is needed from here on
     n = task.spec.frames
     key = segments.frames_key(task.spec, (*cut.tail, *cut.head), model_digest(model)) \
         if task.cache else ""

@@ -23,6 +23,7 @@ from fractions import Fraction
 from ffmpeg_scripts import probe, splice
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import limits, outputs, tensors, workdirs
+from vae_transition.background import Pending
 from vae_transition.cache import cache_dir
 from vae_transition.join import assemble, record, sides
 from vae_transition.join.check import Inputs, check_written, damage_notes, full_disk
@@ -169,12 +170,13 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
     if req.size:
         limits.check_size(*req.size)
     workdirs.sweep()  # folders of earlier runs killed outright
+    if model is None and req.spec.method == "vae":  # loads while the clips are probed and read
+        model = Pending(_shipped_model, "model-load")
     start = time.perf_counter()
     plan = plan_request(req, probe_all(ff, req.clips, progress))
     inputs = Inputs.of(list(plan.clips))
     for line in plan_notes(plan):
         log(line)
-    model = model if model is not None or req.spec.method != "vae" else _shipped_model()
     timings = {"probe": time.perf_counter() - start}
     workdir = workdirs.make("join")
     out_tmp = outputs.tmp_name(out_abs)

@@ -16,7 +16,6 @@ import numpy as np
 from vae_transition.morph import baselines
 from vae_transition.morph.bars import without_bars
 from vae_transition.morph.interpolate import PATHS
-from vae_transition.morph.vae import MorphConfig, vae_morph, vae_morph_overlap
 
 METHODS = ("vae", "crossfade", "flow")
 
@@ -55,6 +54,8 @@ def make_transition(a_last: np.ndarray, b_first: np.ndarray, spec: TransitionSpe
     if spec.method == "vae":
         if model is None:
             raise ValueError("the vae method needs a model")
+        from vae_transition.morph.vae import MorphConfig, vae_morph  # torch: only to morph
+
         cfg = MorphConfig(long_side=spec.long_side)
         return without_bars(lambda a, b: vae_morph(model, a[0], b[0], spec.frames, spec.path, cfg,
                                                    spec.seed), [a_last], [b_first], spec.frames)
@@ -74,6 +75,8 @@ def make_overlap(a_frames, b_frames, spec: TransitionSpec, model=None) -> Iterat
     if spec.method == "vae":
         if model is None:
             raise ValueError("the vae method needs a model")
+        from vae_transition.morph.vae import MorphConfig, vae_morph_overlap
+
         cfg = MorphConfig(long_side=spec.long_side)
         return without_bars(lambda a, b: vae_morph_overlap(model, a, b, spec.path, cfg, spec.seed),
                             a_frames, b_frames, n)

@@ -1,0 +1,41 @@
+"""Work started in a background thread while the caller goes on: the model's load.
+
+Importing torch and reading the weights takes about 1.3 s on one core, and a join spends about
+0.4 s before it needs the model (probing the clips, ffmpeg decoding the frames beside each cut),
+mostly waiting on ffmpeg in another process. Loading in a thread overlaps the two; the first cut
+waits for the model only when its frames are read (join/cuts.py: resolved()).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+
+class Pending:
+    """The result of `make()`, being computed in a daemon thread; get() waits for it and raises
+    what make() raised (in the caller's thread, so the CLI reports it as usual)."""
+
+    def __init__(self, make: Callable[[], Any], name: str = "background"):
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(make,), name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self, make: Callable[[], Any]) -> None:
+        try:
+            self._value = make()
+        except BaseException as exc:  # handed to get(): a thread's own traceback helps nobody
+            self._error = exc
+
+    def get(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def resolved(value: Any) -> Any:
+    """value itself, or what a Pending value holds (waiting for it)."""
+    return value.get() if isinstance(value, Pending) else value
