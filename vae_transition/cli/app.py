@@ -8,6 +8,8 @@ and an exit code.
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from vae_transition import __version__
@@ -35,6 +37,10 @@ def main():
         cli()
     except KeyboardInterrupt as exc:
         exit_interrupted(exc)
+    finally:
+        # the interpreter's exit collects every object torch created (~0.25 s of a 6 s join):
+        # frozen objects are skipped, and nothing of ours waits for a collection to clean up
+        gc.freeze()
 
 
 @cli.command()
