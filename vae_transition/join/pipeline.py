@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -146,10 +147,16 @@ def check_paths(clips: tuple[str, ...], out: str, overwrite: bool) -> str:
 
 
 def probe_all(ff: FFmpegBinary, clips, progress: Progress = _no_progress) -> list[probe.ClipInfo]:
+    """Every clip probed, a few at once (each is an ffmpeg run listing its packets); the first
+    bad clip in the list is the one reported."""
     infos = []
-    for clip in clips:
-        infos.append(probe.probe(ff, clip))
-        progress("probing", len(infos), len(clips))
+    pool = ThreadPoolExecutor(max_workers=min(4, len(clips) or 1))
+    try:
+        for info in pool.map(lambda clip: probe.probe(ff, clip), clips):
+            infos.append(info)
+            progress("probing", len(infos), len(clips))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after a bad clip, probe no more
     for info in infos:
         limits.check_size(info.width, info.height, os.path.basename(info.path))
     return infos
