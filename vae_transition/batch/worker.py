@@ -48,9 +48,13 @@ def init(settings: Settings, parent: int | None = None) -> None:
     """Set this process up once: torch threads, signals, ffmpeg; watch for the parent's death."""
     if _state.get("settings") == settings:
         return
+    import cv2
     import torch
 
+    # this worker's share of the cores, for OpenCV's pool as for torch's: the composition's
+    # resampling and filters would otherwise start a thread a core in every worker
     torch.set_num_threads(max(1, settings.threads))
+    cv2.setNumThreads(max(1, settings.threads))
     _state.update(settings=settings, ff=find_ffmpeg(settings.ffmpeg), busy=False)
     if settings.cache:  # per-pair adaptation finds its cached models there too
         os.environ["VAE_TRANSITION_CACHE"] = settings.cache
