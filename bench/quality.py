@@ -239,8 +239,15 @@ def main(argv=None) -> int:
     from vae_transition.weights import load_model
 
     # a fresh adaptation cache: the times measured are real fine-tuning, not cache hits
-    os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="vae-transition-bench-")
-    ff, model = find_ffmpeg(), load_model(args.model)
+    with tempfile.TemporaryDirectory(prefix="vae-transition-bench-") as cache:
+        os.environ[CACHE_ENV] = cache
+        text = report(args, find_ffmpeg(), load_model(args.model))
+    write_result(args.out, "quality.md", text)
+    return 0
+
+
+def report(args, ff, model) -> str:
+    """The quality page's text: every chosen pair joined and scored, then the other seeds."""
     pairs = PAIRS + footage.REAL_PAIRS
     chosen = args.pairs if args.pairs else range(len(pairs))
     if any(i >= len(PAIRS) for i in chosen):
@@ -261,8 +268,7 @@ def main(argv=None) -> int:
                  "seed (the hand-over order is seeded; - : none missed).\n\n| pair | "
                  + " | ".join(f"seed {s}" for s in args.more_seeds) + " |\n|---|"
                  + "---|" * len(args.more_seeds) + "\n" + "\n".join(seed_rows) + "\n")
-    write_result(args.out, "quality.md", text)
-    return 0
+    return text
 
 
 def write_result(folder: str, name: str, text: str) -> str:
