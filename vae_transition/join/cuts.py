@@ -71,7 +71,7 @@ class CutTask:
 class CutResult:
     index: int
     segment: str                   # what the splice uses (work folder or a verified copy)
-    frames_file: str | None        # the made frames, upright and lossless (FFV1), or None
+    frames_file: str | None        # the made frames, upright and lossless (Ut Video), or None
     frames: int
     seconds: float                 # wall time for this cut: reading, adaptation, morph, encode
     adapt_seconds: float

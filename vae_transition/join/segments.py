@@ -1,7 +1,7 @@
 """What the cut step keeps in the cache: a transition's frames, and its encoded segment.
 
 Two entries per cut, so that what does not depend on the output format is shared:
-- the *frames* entry (KEY.mkv): the made frames, upright, lossless (FFV1, RGB), keyed by what
+- the *frames* entry (KEY.mkv): the made frames, upright, lossless (Ut Video, RGB), keyed by what
   decides them: the cut's input frames, its TransitionSpec, the model's weights and the code.
   `export`, timelines and scores read these, bit-exact, whatever the join's format;
 - the *segment* entry (KEY.mp4): those frames encoded to match clip A for a stream-copied join,
@@ -20,7 +20,7 @@ from dataclasses import asdict
 import numpy as np
 
 from ffmpeg_scripts import probe
-from ffmpeg_scripts.encode import VideoFormat
+from ffmpeg_scripts.encode import LOSSLESS, VideoFormat
 from ffmpeg_scripts.errors import FFmpegError
 from ffmpeg_scripts.locate import FFmpegBinary
 from vae_transition import cache
@@ -34,7 +34,6 @@ FRAMES_CODE = ("vae_transition.morph.transition", "vae_transition.morph.vae",
                "vae_transition.model", "vae_transition.tensors")
 SEGMENT_CODE = ("ffmpeg_scripts.encode", "ffmpeg_scripts.graphs", "ffmpeg_scripts.colour")
 FRAMES_EXT, SEGMENT_EXT = ".mkv", ".mp4"
-LOSSLESS = ("ffv1", "bgr0")  # (codec, pix_fmt) of a frames file
 
 
 def frames_key(spec, inputs, model_digest: str) -> str:
