@@ -109,15 +109,9 @@ def load_for(model_path, method):
     the background (background.Pending) while the command probes and reads its clips."""
     if method != "vae":
         return None
-    from vae_transition.background import Pending
+    from vae_transition.join.pipeline import model_loading
 
-    def load():
-        from vae_transition.tensors import pick_device
-        from vae_transition.weights import load_model
-
-        return load_model(model_path, device=pick_device())
-
-    return Pending(load, "model-load")
+    return model_loading(model_path)
 
 
 class TerminalProgress:

@@ -33,8 +33,8 @@ from vae_transition.join.notes import plan_notes
 from vae_transition.join.plan import COPY, REENCODE, JoinError, JoinPlan, plan_join
 from vae_transition.morph.transition import TransitionSpec
 
-__all__ = ["JoinError", "JoinRequest", "JoinResult", "check_written", "join", "plan_request",
-           "splice_checked"]
+__all__ = ["JoinError", "JoinRequest", "JoinResult", "check_written", "join", "model_loading",
+           "plan_request", "splice_checked"]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -178,7 +178,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
         limits.check_size(*req.size)
     workdirs.sweep()  # folders of earlier runs killed outright
     if model is None and req.spec.method == "vae":  # loads while the clips are probed and read
-        model = Pending(_shipped_model, "model-load")
+        model = model_loading()
     start = time.perf_counter()
     plan = plan_request(req, probe_all(ff, req.clips, progress))
     inputs = Inputs.of(list(plan.clips))
@@ -213,10 +213,15 @@ def _explain(exc: Exception, inputs: Inputs, out_abs: str) -> None:
         raise full from None
 
 
-def _shipped_model():
-    from vae_transition.weights import load_model  # torch: only when a model is needed
+def model_loading(path: str | None = None) -> Pending:
+    """The VAE at `path` (None: the shipped one) on the picked device, loading in a thread
+    while the caller probes and reads its clips (background.py)."""
+    def load():
+        from vae_transition.weights import load_model  # torch: only when a model is needed
 
-    return load_model(device=tensors.pick_device())
+        return load_model(path, device=tensors.pick_device())
+
+    return Pending(load, "model-load")
 
 
 def _cuts(req: JoinRequest, plan: JoinPlan, ff: FFmpegBinary, model, workdir: str, log,
