@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 from typing import IO, Iterator
 
@@ -45,8 +47,11 @@ def run_capture(
     input: bytes | None = None,
     what: str = "ffmpeg",
     timeout: float | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[bytes, str]:
-    """Run `cmd` to completion; return (stdout bytes, stderr text). FFmpegError on failure."""
+    """Run `cmd` to completion; return (stdout bytes, stderr text). FFmpegError on failure,
+    or when `stop` is set while it runs (the child killed: work in a background thread that
+    its caller no longer wants)."""
     try:
         proc = subprocess.Popen(
             cmd,
@@ -57,7 +62,7 @@ def run_capture(
     except OSError as exc:
         raise FFmpegError(f"{what} could not start: {exc}", cmd) from exc
     try:
-        out, err = proc.communicate(input, timeout=timeout)
+        out, err = _communicate(proc, input, timeout, stop, what)
     except subprocess.TimeoutExpired as exc:
         _kill(proc)
         raise FFmpegError(f"{what} did not finish within {timeout:g} s", cmd) from exc
@@ -70,9 +75,32 @@ def run_capture(
     return out, stderr
 
 
-def run(cmd: list[str], *, input: bytes | None = None, what: str = "ffmpeg") -> str:
+STOP_POLL = 0.1  # seconds between looks at a run's stop event
+
+
+def _communicate(proc: subprocess.Popen, input: bytes | None, timeout: float | None,
+                 stop: threading.Event | None, what: str) -> tuple[bytes, bytes]:
+    """proc.communicate(), looking at `stop` every STOP_POLL s (a retried communicate() loses
+    no output; only the first call may send input)."""
+    if stop is None:
+        return proc.communicate(input, timeout=timeout)
+    end = None if timeout is None else time.monotonic() + timeout
+    while True:
+        wait = STOP_POLL if end is None else min(STOP_POLL, max(end - time.monotonic(), 0.0))
+        try:
+            return proc.communicate(input, timeout=wait)
+        except subprocess.TimeoutExpired:
+            if end is not None and time.monotonic() >= end:
+                raise
+            if stop.is_set():
+                raise FFmpegError(f"{what} was stopped", proc.args) from None
+        input = None
+
+
+def run(cmd: list[str], *, input: bytes | None = None, what: str = "ffmpeg",
+        stop: threading.Event | None = None) -> str:
     """Run `cmd` to completion and return its stderr text (stdout is discarded)."""
-    return run_capture(cmd, input=input, what=what)[1]
+    return run_capture(cmd, input=input, what=what, stop=stop)[1]
 
 
 def stderr_text(proc: subprocess.Popen) -> str:

@@ -81,3 +81,24 @@ def test_signal_while_ffmpeg_encodes(tmp_path, sig):
     kids |= descendants(proc.pid)
     assert kids and proc.poll() is None, "the splice was not caught running"
     _stop(proc, sig, tmp_path, work, out, kids)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_while_the_clips_are_re_encoded_beside_the_cut(tiny_model, tmp_path, sig):
+    """The clips' smart-render re-encode runs in a thread beside the cut (here: a cut adapting
+    for ever): a signal stops both, the re-encoding ffmpeg killed within a poll."""
+    a = make_clip(tmp_path / "a.mp4", size=(640, 384), frames=480, gop=480)  # one GOP each:
+    b = make_clip(tmp_path / "b.mp4", size=(640, 384), frames=480, gop=480,  # 470 frames each
+                  source="mandelbrot")                                       # to re-encode
+    out = tmp_path / "out.mp4"
+    proc, work = _start(["join", a, b, "-o", out, "--overlap", "-n", "10", "--model", tiny_model,
+                         "--adapt-steps", "100000", "--no-cache"], tmp_path)
+    deadline, kids = time.monotonic() + 60, set()
+    while time.monotonic() < deadline and not any(
+            name.startswith("frames-") for _, _, names in os.walk(work) for name in names):
+        kids |= descendants(proc.pid)
+        time.sleep(0.02)
+    kids |= descendants(proc.pid)
+    assert proc.poll() is None, "the join ended before its clips were re-encoded"
+    assert len(kids) >= 1, "no ffmpeg re-encoding beside the cut"
+    _stop(proc, sig, tmp_path, work, out, kids)
