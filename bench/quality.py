@@ -15,7 +15,10 @@ the product's own pipeline; the transition is read back from the written file (a
 The ablation row runs the default morph with `ResizeAutoencoder` (8x area down, bicubic up,
 nothing learned) in the VAE's place: whatever it shares with the VAE row is not the model's doing.
 The overlap row runs the default morph with `--overlap` on 2-second clips of the same sources, so
-both clips keep moving under the transition.
+both clips keep moving under the transition; the row after the crossfade overlap gives the
+coherence of the clips' own frames just before and after it in the written file: what their own
+motion scores (a pan over texture turns pixels back and forth), the ceiling that an overlap's
+coherence is read against.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from ffmpeg_scripts.samples import pan_clip_args, source_clip_args  # noqa: E402
 from vae_transition.join import previews as preview  # noqa: E402
 from vae_transition.join.demo import FPS  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
-from vae_transition.metrics import GOALS, score_transition  # noqa: E402
+from vae_transition.metrics import GOALS, frames_coherence, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph.transition import TransitionSpec  # noqa: E402
 from vae_transition.train.dataset import PLASMA  # noqa: E402
@@ -152,16 +155,21 @@ def prepare(ff, pair, seconds: int, workdir: str):
                            seconds=seconds) for k, src in zip("ab", (pair.a, pair.b))), ()
 
 
+def joined_path(workdir: str, method: Method) -> str:
+    return os.path.join(workdir, f"joined-{abs(hash(method.label))}.mp4")
+
+
 def run_method(ff, clips, method: Method, model, n: int, seed: int, workdir: str, points=()):
-    """(A_last, T_1..T_N, B_first) read back from the joined file, and the cut's CutResult."""
-    out = os.path.join(workdir, f"joined-{abs(hash(method.label))}.mp4")
+    """(A_last, T_1..T_N, B_first) read back from the joined file, the cut's CutResult, and
+    (start, end): where the transition lies in the file."""
+    out = joined_path(workdir, method)
     spec = replace(method.spec, frames=n, seed=seed)
     use = ResizeAutoencoder() if method.ablation else (model if spec.method == "vae" else None)
     req = JoinRequest(clips, out, spec, overwrite=True, cache=False, points=points)
     result = join(req, ff, model=use)
     start, _ = result.cuts[0]
     seq = list(frames.iter_frames(ff, probe.probe(ff, out), start=start - 1, count=n + 2))
-    return seq, result.cut_results[0]
+    return seq, result.cut_results[0], result.cuts[0]
 
 
 def fmt_row(pair: str, label: str, scores, seconds: float) -> str:
@@ -178,7 +186,8 @@ def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
     with tempfile.TemporaryDirectory() as workdir:
         clips, points = prepare(ff, pair, 1, workdir)
         for method in METHODS:
-            seq, cut = run_method(ff, clips, method, model, args.frames, args.seed, workdir, points)
+            seq, cut, _ = run_method(ff, clips, method, model, args.frames, args.seed, workdir,
+                                     points)
             scores = score_transition(seq[0], seq[1:-1], seq[-1])
             rows.append(fmt_row(pair.name, method.label, scores, cut.seconds))
             print(rows[-1], flush=True)
@@ -197,7 +206,7 @@ def seeds_row(ff, clips, points, pair, args, model, workdir: str) -> str:
     seeded, and one seed's table can pass or miss a goal by luck of that order."""
     cells = []
     for seed in args.more_seeds:
-        seq, _ = run_method(ff, clips, DEFAULT, model, args.frames, seed, workdir, points)
+        seq, _, _ = run_method(ff, clips, DEFAULT, model, args.frames, seed, workdir, points)
         met = score_transition(seq[0], seq[1:-1], seq[-1]).meets_goals()
         cells.append(", ".join(k.replace("_", " ") for k, ok in met.items() if not ok) or "-")
     return f"| {pair.name} | " + " | ".join(cells) + " |"
@@ -215,11 +224,30 @@ def overlap_rows(ff, pair, args, model, workdir: str) -> list[str]:
     clips, points = prepare(ff, pair, 2, workdir)
     rows = []
     for method in OVERLAPS:
-        seq, cut = run_method(ff, clips, method, model, args.frames, args.seed, workdir, points)
+        seq, cut, span = run_method(ff, clips, method, model, args.frames, args.seed, workdir,
+                                    points)
         rows.append(fmt_row(pair.name, method.label,
                             score_transition(seq[0], seq[1:-1], seq[-1]), cut.seconds))
         print(rows[-1], flush=True)
+    rows.append(own_motion_row(ff, pair.name, joined_path(workdir, OVERLAPS[-1]), span,
+                               args.frames))
+    print(rows[-1], flush=True)
     return rows
+
+
+def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> str:
+    """The coherence of the clips' own frames beside the overlap in a joined file (up to n + 2
+    of A's before it, of B's after it): what their motion alone scores, the reference for the
+    overlap rows' coherence (a pan over texture turns pixels back and forth)."""
+    info, (start, end) = probe.probe(ff, out), span
+    before = list(frames.iter_frames(ff, info, start=max(0, start - n - 2),
+                                     count=min(start, n + 2)))
+    after = list(frames.iter_frames(ff, info, start=end, count=n + 2))
+    cells = ["—"] * len(GOALS)
+    cells[list(GOALS).index("coherence")] = \
+        f"{frames_coherence(before):.2f} / {frames_coherence(after):.2f}"
+    return f"| {name} | the clips' own motion beside the overlap (A's / B's frames) | " + \
+        " | ".join(cells) + " | |"
 
 
 def main(argv=None) -> int:

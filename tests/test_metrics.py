@@ -9,6 +9,7 @@ import pytest
 from vae_transition.metrics import (
     GOALS,
     TransitionScores,
+    frames_coherence,
     laplacian_variance,
     luma,
     middle_third,
@@ -87,6 +88,16 @@ def test_blurred_crossfade_is_not_sharp():
     s = score_transition(a, frames, b)
     # A sigma-2 blur keeps under 2 % of a sigma-1 texture's Laplacian variance (0.5 -> ~0.007).
     assert s.mid_sharpness < 0.1
+
+
+def test_a_pan_over_texture_turns_pixels_back_and_forth_a_fade_does_not():
+    """frames_coherence, the overlap rows' reference: a clip panning over fine texture scores
+    well under 1 on its own (each pixel sees darker and lighter texture pass), a fade 1."""
+    h, w, n = 96, 128, 12
+    big = texture(h, w + 4 * n, seed=4)
+    pan = [np.ascontiguousarray(big[:, 4 * i:4 * i + w]) for i in range(n)]  # 4 px a frame
+    assert frames_coherence(pan) < 0.8
+    assert frames_coherence(blend(texture(h, w, seed=5), texture(h, w, seed=6), n)) > 0.98
 
 
 def test_translation_scores_as_motion():

@@ -247,6 +247,13 @@ def coherence(rgbs: Sequence[np.ndarray]) -> float:
     return float(np.mean(vals)) if vals else 1.0
 
 
+def frames_coherence(frames: Sequence[np.ndarray]) -> float:
+    """coherence() of any run of uint8 frames, e.g. a clip's own frames beside a transition:
+    how far its own motion keeps each pixel's change in one direction (a pan over texture
+    does not), the reference for an overlap, where the clips keep playing under the morph."""
+    return coherence([_rgb_small(f) for f in frames])
+
+
 def _check_frame(frame: np.ndarray) -> None:
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
         raise TypeError(f"expected a uint8 numpy frame, got {type(frame).__name__} "
