@@ -42,7 +42,9 @@ NOTES = """## Notes
   encoded in batches, the matching and pace planned once): about 1.5x the insert transition.
   Its smart render re-encodes the clip frames between the overlap and the nearest clean
   keyframes: 48 frames with 2 s GOPs, but 432 of 456 with x264's default keyint of 250, where
-  each 10 s clip is one GOP and no stream copy can stop inside it.
+  each 10 s clip is one GOP and no stream copy can stop inside it. The clips' pieces (copies and
+  re-encodes) need no transition, so they are made in a thread beside the cuts: their time
+  shows inside "transition", and "smart render" is what the splice still waited for them.
 - No GPU was used for this run; the library picks cuda by itself where there is one
   (`bench/cuda_check.py` times a transition there; the field-based morph has not been timed on
   a GPU yet: no GPU was lent while it was built).
@@ -119,7 +121,8 @@ def join_stages(cmd: list[str]) -> str:
     return (f"start-up {startup:.1f} s, probe and plan "
             f"{t['probe']:.1f} s, adaptation {adapt:.1f} s, transition (read its frames, the "
             f"rest of the model's load, morph, encode) "
-            f"{t['transitions'] - adapt:.1f} s, smart render "
+            f"{t['transitions'] - adapt:.1f} s, smart render (what is left of it after the "
+            f"transitions, beside which it runs) "
             f"{t.get('smart_render', 0.0):.1f} s ({summary.get('reencoded_clip_frames', 0)} clip "
             f"frames re-encoded), splice {t['splice']:.1f} s")
 
