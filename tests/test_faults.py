@@ -189,6 +189,25 @@ def test_the_spliced_file_is_checked_against_the_plan(clips, tmp_path, sandbox, 
     sandbox()
 
 
+def test_a_clip_piece_that_fails_beside_the_cut_is_the_join_s_error(clips, tmp_path, sandbox,
+                                                                    monkeypatch):
+    """The clips' pieces are made in a thread beside the cut: their failure still reaches the
+    user as the one line, after the cut, and nothing is written or left behind."""
+    from ffmpeg_scripts.errors import WrittenFileError
+    from vae_transition.join import assemble
+
+    def broken(ff, part, info, fmt, path, stop=None):
+        raise WrittenFileError(f"{info.path}: copying frames {part.start}..{part.end - 1} "
+                               "gave 3 frames")
+
+    monkeypatch.setattr(assemble, "copy_frames", broken)
+    out = tmp_path / "out.mp4"
+    one_line_error(invoke("join", *FAST, "--no-cache", "-o", out, clips[0], clips[1]),
+                   "gave 3 frames")
+    assert not out.exists()
+    sandbox()
+
+
 # --- 3. the adapted-model cache and --model -------------------------------------------------
 
 def _nan_resealed(p: Path, other: Path):

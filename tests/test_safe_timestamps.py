@@ -142,7 +142,7 @@ def test_the_old_splice_of_an_mpegts_clip_is_caught_and_nothing_is_written(
     from ffmpeg_scripts import splice
     from vae_transition.join import assemble
 
-    monkeypatch.setattr(assemble, "copy_frames", lambda ff, part, info, fmt, path:
+    monkeypatch.setattr(assemble, "copy_frames", lambda ff, part, info, fmt, path, stop=None:
                         splice.Piece(info.path, part.frames, fmt.fps))
     out = tmp_path / "out.mp4"
     result = invoke("join", *FAST, "-o", out, _clip_a(ff, sources, "mpegts"), sources[2])
