@@ -51,4 +51,3 @@ class Pending:
 def resolved(value: Any) -> Any:
     """value itself, or what a Pending value holds (waiting for it)."""
     return value.get() if isinstance(value, Pending) else value
-
