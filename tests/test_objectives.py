@@ -8,7 +8,7 @@ import torch
 from test_model import synthetic_images, tiny_train_config
 
 from vae_transition.train.critic import Critic, mixes
-from vae_transition.train.latent_warp import Field, WarpConfig, random_field, warp
+from vae_transition.train.latent_warp import Field, WarpConfig, random_field, warp, warp_pair
 
 STILL = WarpConfig(shift=0.0, scale=0.0, rotate=0.0, wobble=0.0)
 
@@ -31,6 +31,19 @@ def test_one_field_moves_latent_and_image_alike():
     z = torch.arange(8, dtype=torch.float32).repeat(4, 1)[None, None]
     assert torch.allclose(warp(x, shift)[0, 0, 5, 10:50], x[0, 0, 5, 18:58])
     assert torch.allclose(warp(z, shift)[0, 0, 2, 1:6], z[0, 0, 2, 2:7])
+
+
+def test_latents_move_the_way_the_morph_carries_them():
+    """latent_mode picks the latent's resampling (the morph carries bicubic); the picture is
+    always warped the same way, so only what the decoder is shown changes."""
+    gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731
+    x, z = torch.rand(2, 3, 32, 48), torch.rand(2, 5, 4, 6)
+    xl, zl = warp_pair(x, z, WarpConfig(), gen())
+    xc, zc = warp_pair(x, z, WarpConfig(latent_mode="bicubic"), gen())
+    field = random_field(2, 4, 6, WarpConfig(), gen())
+    assert torch.equal(xl, xc)
+    assert torch.allclose(zl, warp(z, field)) and torch.allclose(zc, warp(z, field, "bicubic"))
+    assert not torch.allclose(zl, zc)
 
 
 def test_fields_are_seeded_and_bounded():

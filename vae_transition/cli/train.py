@@ -26,6 +26,9 @@ from vae_transition.cli.common import user_errors
 @click.option("--warmup", default=None, type=click.IntRange(0), help="Warm-up steps.")
 @click.option("--warp-weight", default=None, type=click.FloatRange(0),
               help="Weight of the moved-latent loss that teaches the decoder to render a morph.")
+@click.option("--latent-carry", default=None, type=click.Choice(["bilinear", "bicubic"]),
+              help="How moved latents are resampled in training; the morph carries them "
+                   "bicubic (default: bilinear, as the weights before gan3 were trained).")
 @click.option("--acai-weight", default=None, type=click.FloatRange(0),
               help="Weight of ACAI's critic term: mixed latents should decode as real pictures.")
 @click.option("--pyramid-weight", default=None, type=click.FloatRange(0),
@@ -52,7 +55,7 @@ from vae_transition.cli.common import user_errors
 @click.option("--log-every", default=None, type=click.IntRange(1), help="Steps between progress lines.")
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
-def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight, pyramid_weight,
+def train(out, steps, seed, threads, init, lr, warmup, warp_weight, latent_carry, acai_weight, pyramid_weight,
           adversary_weight, mix_weight, widen_latent, checkpoint_minutes, data, batch_size, crop, max_minutes,
           device, amp, log_every, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
@@ -87,6 +90,10 @@ def train(out, steps, seed, threads, init, lr, warmup, warp_weight, acai_weight,
                  ("mix_weight", mix_weight),
                  ("checkpoint_minutes", checkpoint_minutes))
         overrides = {k: v for k, v in given if v is not None}
+        if latent_carry is not None:
+            from vae_transition.train.latent_warp import WarpConfig
+
+            overrides["warp"] = WarpConfig(latent_mode=latent_carry)
         if adversary_weight is not None:
             from vae_transition.train.adversary import AdversaryConfig
 

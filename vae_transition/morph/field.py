@@ -61,14 +61,15 @@ def grid_offsets(h: int, w: int) -> tuple[Tensor, Tensor]:
     return xs, ys
 
 
-def sample(x: Tensor, off: Tensor) -> Tensor:
-    """x (C, h, w) read at every cell + off (2, h, w), in cells; bilinear, edges repeated."""
+def sample(x: Tensor, off: Tensor, mode: str = "bilinear") -> Tensor:
+    """x (C, h, w) read at every cell + off (2, h, w), in cells; bilinear (or `mode`), edges
+    repeated."""
     _, h, w = x.shape
     xs, ys = grid_offsets(h, w)
     gx = (xs.to(x) + off[0] + 0.5) / w * 2 - 1      # grid_sample's [-1, 1], cell centres
     gy = (ys.to(x) + off[1] + 0.5) / h * 2 - 1
     grid = torch.stack([gx, gy], -1)[None]
-    return F.grid_sample(x[None], grid, mode="bilinear", padding_mode="border",
+    return F.grid_sample(x[None], grid, mode=mode, padding_mode="border",
                          align_corners=False)[0]
 
 

@@ -94,7 +94,7 @@ def mixes(z: Tensor, warp_cfg: WarpConfig, generator: torch.Generator,
     n, _, h, w = z.shape
     fields = [random_field(n, h, w, warp_cfg, generator) for _ in range(2)]
     m = smooth_masks(n, h, w, generator).to(z)
-    moved = [warp(v, f) for v, f in zip((z, z.roll(1, 0)), fields)]
+    moved = [warp(v, f, warp_cfg.latent_mode) for v, f in zip((z, z.roll(1, 0)), fields)]
     mixed = (1.0 - m) * moved[0] + m * moved[1]
     if x is None:
         return mixed

@@ -30,6 +30,8 @@ class WarpConfig:
     rotate: float = 10.0     # max rotation, degrees
     wobble: float = 1.0      # amplitude of the smooth non-rigid part, cells
     wobble_grid: int = 3     # control points per side of the non-rigid part
+    latent_mode: str = "bilinear"  # how latent grids are resampled ("bilinear" | "bicubic"):
+                                   # the morph's carry (transport.py) reads them the same way
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,13 @@ def random_field(n: int, h: int, w: int, cfg: WarpConfig, generator: torch.Gener
     return Field(theta, wob)
 
 
-def warp(x: Tensor, field: Field) -> Tensor:
+def warp(x: Tensor, field: Field, mode: str = "bilinear") -> Tensor:
     """(B, C, H, W) resampled along the field, evaluated at (H, W): the same motion at any size."""
     grid = field.grid(x.shape[-2], x.shape[-1]).to(x.device, x.dtype)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return F.grid_sample(x, grid, mode=mode, padding_mode="border", align_corners=False)
 
 
 def warp_pair(x: Tensor, z: Tensor, cfg: WarpConfig, generator: torch.Generator):
     """(warped image (B, 3, H, W), warped latent (B, C, h, w)) under one random field per sample."""
     field = random_field(z.shape[0], z.shape[-2], z.shape[-1], cfg, generator)
-    return warp(x, field), warp(z, field)
+    return warp(x, field), warp(z, field, cfg.latent_mode)
