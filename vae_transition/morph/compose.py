@@ -80,13 +80,16 @@ class Carrier:
         oy = cv2.resize(np.ascontiguousarray(offset[1]), (w, h), interpolation=cv2.INTER_LINEAR)
         return self.gx + ox * (w / cw), self.gy + oy * (h / ch)
 
-    def carry(self, img: np.ndarray, maps, interpolation: str = "INTER_CUBIC") -> np.ndarray:
+    def carry(self, img: np.ndarray, maps, interpolation: str = "INTER_CUBIC",
+              edge: bool = False) -> np.ndarray:
         """img (a correction or a detail band, zero mean) sampled at maps; 0 outside the frame,
-        since repeating the edge row would draw streaks from the border."""
+        since repeating the edge row would draw streaks from the border. edge: a picture, whose
+        edge is repeated instead (it moves a fraction of a pixel, no streak)."""
         import cv2
 
-        return cv2.remap(img, maps[0], maps[1], getattr(cv2, interpolation),
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        border = cv2.BORDER_REPLICATE if edge else cv2.BORDER_CONSTANT
+        return cv2.remap(img, maps[0], maps[1], getattr(cv2, interpolation), borderMode=border,
+                         borderValue=0)
 
     def carry_detail(self, detail: np.ndarray, maps) -> np.ndarray:
         """carry() for the detail band, with its contrast kept.

@@ -61,13 +61,16 @@ def grid_offsets(h: int, w: int) -> tuple[Tensor, Tensor]:
     return xs, ys
 
 
-def sample(x: Tensor, off: Tensor, mode: str = "bilinear") -> Tensor:
+def sample(x: Tensor, off: Tensor, mode: str = "bilinear", phases: int = 1) -> Tensor:
     """x (C, h, w) read at every cell + off (2, h, w), in cells; bilinear (or `mode`), edges
-    repeated."""
-    _, h, w = x.shape
+    repeated. With phases P, x is a phase grid (C, P h, P w) (phases.py) and is read at P times
+    the position: the result is (C, h, w) still."""
+    _, h, w = off.shape
     xs, ys = grid_offsets(h, w)
-    gx = (xs.to(x) + off[0] + 0.5) / w * 2 - 1      # grid_sample's [-1, 1], cell centres
-    gy = (ys.to(x) + off[1] + 0.5) / h * 2 - 1
+    big_h, big_w = x.shape[-2:]
+    # grid_sample's [-1, 1] at element centres; element P i + k is cell i moved k / P
+    gx = (phases * (xs.to(x) + off[0]) + 0.5) / big_w * 2 - 1
+    gy = (phases * (ys.to(x) + off[1]) + 0.5) / big_h * 2 - 1
     grid = torch.stack([gx, gy], -1)[None]
     return F.grid_sample(x[None], grid, mode=mode, padding_mode="border",
                          align_corners=False)[0]

@@ -21,6 +21,7 @@ import numpy as np
 
 from vae_transition.morph.field import FieldConfig, fit_field, grid_picture, sample
 from vae_transition.morph.interpolate import ease, local_weights, mix_rows, schedule, slerp_rows
+from vae_transition.morph.phases import plain
 
 # Detail energy (mean squared 3x3 Laplacian, RGB in [0, 1]) under which a place counts as flat in
 # richness(): 8-bit noise on a flat area scores ~3e-5, an edge through a cell ~1e-2.
@@ -53,13 +54,14 @@ class TransportConfig:
 class Transport:
     """The halfway field and when each place hands over from A to B."""
 
-    za: object                # (C, h, w) A's latent
-    zb: object                # (C, h, w) B's latent
+    za: object                # (C, P h, P w) A's phase grid (phases.py; its latent for P = 1)
+    zb: object                # (C, P h, P w) B's phase grid
     field: object             # (2, h, w) halfway field V, cells
     tau: np.ndarray           # (h, w) start of each place's hand-over, in [0, 1]
     softness: float
     ease: float               # TransportConfig.ease
     carry: str = "bicubic"    # TransportConfig.carry
+    phases: int = 1           # P of the phase grids za, zb
 
     def travelled(self, t: float) -> float:
         """Share of the way the content has travelled at time t: 0 at t = 0, 1 at t = 1."""
@@ -69,15 +71,21 @@ class Transport:
         """(h, w) B's share of each place at time t, eased, in [0, 1]."""
         return local_weights(self.tau, t, self.softness)
 
-    def at(self, t: float, slerp: bool = False):
+    def at(self, t: float, slerp: bool = False, moved=None):
         """State at time t: (latent (C, h, w), offset to A's source (2, h, w), offset to B's
         source (2, h, w), B's share (h, w)); offsets in cells, from each place to where its
-        content is in A / in B (0 at t = 0 / t = 1)."""
+        content is in A / in B (0 at t = 0 / t = 1). moved(off_a, off_b) -> (A's latent, B's
+        latent) carried by those offsets, if given (phases.encode_moved); else the phase grids
+        are read there."""
         import torch
 
         tr = self.travelled(t)
         off_a, off_b = -2.0 * tr * self.field, 2.0 * (1.0 - tr) * self.field
-        a, b = sample(self.za, off_a, self.carry), sample(self.zb, off_b, self.carry)
+        if moved is not None:
+            a, b = moved(off_a, off_b)
+        else:
+            a = sample(self.za, off_a, self.carry, self.phases)
+            b = sample(self.zb, off_b, self.carry, self.phases)
         share = torch.from_numpy(self.share(t)).to(a)
         c, h, w = a.shape
         rows = (slerp_rows if slerp else mix_rows)(a.reshape(c, -1).T, b.reshape(c, -1).T,
@@ -87,19 +95,22 @@ class Transport:
 
 def build(za, zb, a_small: np.ndarray, b_small: np.ndarray, cfg: TransportConfig, seed: int,
           mass: np.ndarray | None = None,
-          energy: tuple[np.ndarray, np.ndarray] | None = None) -> Transport:
+          energy: tuple[np.ndarray, np.ndarray] | None = None, phases: int = 1) -> Transport:
     """Fit the halfway field between z_A and z_B (their working-size pictures a_small, b_small,
-    uint8) and schedule the hand-overs.
+    uint8) and schedule the hand-overs. za, zb: the latents (C, h, w), or their phase grids
+    (C, P h, P w) with phases = P (phases.py), which the carry then reads.
 
     mass (h, w): each place's share of the visible change (spaces the hand-overs evenly).
     energy (E_A, E_B), each (h, w): where each side has fine detail; see richness().
     """
+    grids = (za, zb)
+    za, zb = plain(za, phases), plain(zb, phases)
     v = fit_field(za, zb, a_small, b_small, cfg.field).to(za)
     bias = None if energy is None else cfg.richer * richness(energy, v)
     guide = halfway_picture(a_small, b_small, v) if cfg.regions else None
     tau = schedule(sample(za, -v), sample(zb, v), mass=mass, smooth=cfg.smooth, noise=cfg.noise,
                    seed=seed, bias=bias, guide=guide)
-    return Transport(za, zb, v, tau, cfg.softness, cfg.ease, cfg.carry)
+    return Transport(*grids, v, tau, cfg.softness, cfg.ease, cfg.carry, phases)
 
 
 def halfway_picture(a_small: np.ndarray, b_small: np.ndarray, v) -> np.ndarray:

@@ -1,11 +1,13 @@
 """The VAE morph: encode both frames, bend the latents towards each other, decode, compose, pace.
 
-transport.py fits one smooth field between A's and B's latents and carries both along it while
-each region hands over; the decoder renders every in-between latent; compose.py turns the
-decodes into full-size frames (exact at both ends, the decoder's shapes in the middle, the
-clips' own fine detail carried along). The path is probed (`probes` decodes per output frame)
-and the frame times are chosen so that neighbouring frames differ by equal amounts, since
-neither the decoder nor the hand-over responds linearly to time.
+Each frame is encoded at sub-cell shifts (phases.py), so that the carried latents are the
+encoder's own; transport.py fits one smooth field between A's and B's latents and carries both
+along it while each region hands over; the decoder renders the in-between latents; compose.py
+turns the decodes into full-size frames (exact at both ends, the decoder's shapes in the
+middle, the clips' own fine detail carried along). The path is decoded at a few probes (frames
+between them are moved along the field and blended) and the frame times are chosen so that
+neighbouring frames differ by equal amounts, since neither the decoder nor the hand-over
+responds linearly to time.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import numpy as np
 
 from vae_transition import tensors
 from vae_transition.metrics import luma, metric_luma
-from vae_transition.morph.compose import Composer, detail_energy
+from vae_transition.morph.compose import Carrier, Composer, detail_energy
 from vae_transition.morph.interpolate import blend_weights
+from vae_transition.morph.phases import encode_moved, phase_latents, plain
 from vae_transition.morph.transport import Transport, TransportConfig, build
 
 COMPOSE_WORKERS = 2  # frames composed at once (threads); see in_order
@@ -37,14 +40,19 @@ class MorphConfig:
                              # level 2) to the decoder's soft drawing; 0.35 carries it, and the
                              # decoder still draws the shapes (bench: same shapes, crisper)
     drift: float = 1.0       # the carried detail travels this share of its content's way
-    probes: int = 1          # decoded probes per output frame for the pace, >= 1 (even_steps
-                             # corrects what one probe a frame misses: 2 gave the same frames)
+    probes: int = 8          # decoded probes between the ends, >= 1; a frame between two is
+                             # their blend, each moved along the field to the frame's time
+                             # (decoded_at): one a frame (24) scored the same on the bench pairs
     pace_rounds: int = 2     # rounds that even out the steps between neighbouring frames (4
                              # moved pacing by 0.01 at most on the bench pairs)
     long_side: int = 256     # the model's working size (px, long side), at most the clip's
                              # long side / (detail_octave * cut)
     detail_octave: float = 2.5  # the carried detail band spans at least this factor above
                              # the decoder's band, so small clips keep carried detail too
+    phases: int = 3          # each picture is encoded at P x P sub-cell shifts, so that the
+                             # carried latents are the encoder's own (phases.py): 1 (plain
+                             # latents) left a 320 px clip's middle frames at 0.60 of the
+                             # quarter-size detail the goal asks, 3 at 0.87; 4 is no better
 
 
 def model_device(model):
@@ -90,7 +98,7 @@ def probe_path(model, tr: Transport, n: int, cfg: MorphConfig, slerp: bool):
     """(times (M + 2,), states, decodes (M + 2, h, w, 3)): the path sampled densely, ends included."""
     import torch
 
-    times = np.linspace(0.0, 1.0, max(n * cfg.probes, 16) + 2)
+    times = np.linspace(0.0, 1.0, max(1, cfg.probes) + 2)
     states = [tr.at(float(t), slerp) for t in times]
     return times, states, decode(model, torch.stack([s[0] for s in states]))
 
@@ -125,17 +133,28 @@ def even_steps(out_times: np.ndarray, frame_luma, n: int, path: str, rounds: int
     return out_times
 
 
-def decoded_at(times: np.ndarray, decoded: np.ndarray, t: float) -> np.ndarray:
-    """The decode at time t, between the two nearest probes (a fraction of a frame apart)."""
+def decoded_at(tr: Transport, times: np.ndarray, decoded: np.ndarray, t: float,
+               carrier: Carrier) -> np.ndarray:
+    """The decode at time t, from the two nearest probes: each is first moved along the field
+    by the travel between its time and t (A's and B's content both flow along +V: a place
+    reads A at -2 tr V and B at +2 (1 - tr) V), then the two are blended. Blended unmoved, two
+    probes three frames apart would double every moving edge."""
     k = int(np.clip(np.searchsorted(times, t) - 1, 0, len(times) - 2))
     alpha = float(np.clip((t - times[k]) / max(times[k + 1] - times[k], 1e-12), 0.0, 1.0))
-    return (1.0 - alpha) * decoded[k] + alpha * decoded[k + 1]
+    field = tr.field.cpu().numpy()
+    out = np.zeros_like(decoded[k])
+    for j, weight in ((k, 1.0 - alpha), (k + 1, alpha)):
+        if weight > 0:
+            shift = -2.0 * (tr.travelled(t) - tr.travelled(float(times[j]))) * field
+            out += weight * carrier.carry(decoded[j], carrier.maps(shift), edge=True)
+    return out
 
 
 def frame_at(compose: Composer, tr: Transport, times: np.ndarray, decoded: np.ndarray, t: float,
              path: str) -> np.ndarray:
     """(H, W, 3) uint8 frame at time t: the probes' decode there, composed with the transport."""
-    return tensors.to_uint8(compose(t, decoded_at(times, decoded, t), tr.at(t, path == "slerp")))
+    decode_t = decoded_at(tr, times, decoded, t, compose.work)
+    return tensors.to_uint8(compose(t, decode_t, tr.at(t, path == "slerp")))
 
 
 def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple[int, int]:
@@ -148,10 +167,10 @@ def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple
 def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str,
               cfg: MorphConfig, seed: int):
     """(transport, probe times, probe decodes, the n paced frame times) for one pair."""
-    za, zb = encode_pair(model, a_small, b_small)
-    grid = tuple(za.shape[-2:])
-    tr = build(za, zb, a_small, b_small, cfg.transport, seed, change_mass(a_small, b_small, grid),
-               detail_energies(a_small, b_small, grid))
+    grids = phase_latents(model, [a_small, b_small], cfg.phases)
+    grid = tuple(plain(grids[0], cfg.phases).shape[-2:])
+    tr = build(*grids, a_small, b_small, cfg.transport, seed, change_mass(a_small, b_small, grid),
+               detail_energies(a_small, b_small, grid), cfg.phases)
     times, states, decoded = probe_path(model, tr, n, cfg, path == "slerp")
     pace = Composer(a_small, b_small, decoded[0], decoded[-1], cfg.fade, cfg.cut, cfg.drift)
 
@@ -180,7 +199,9 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
 
     The field, the hand-over schedule and the pace are planned once, on the middle pair (so
     the morph's geometry does not jump from frame to frame); every frame then carries its own
-    A_k and B_k latents along that field (encoded in batches) and is composed from them.
+    A_k and B_k along that field: the two pictures are moved and encoded (phases.encode_moved),
+    so the decoder reads the encoder's own latents, as in insert mode, and the result is
+    composed with each frame's own reconstruction error and detail.
     """
     import torch
 
@@ -197,9 +218,13 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
                        tensors.frames_to_tensor(smalls, model_device(model)).split(8)])
     recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
 
+    carrier = Carrier(*size)
+
     def frame(k: int) -> np.ndarray:
         t = float(out_times[k])
-        state = replace(tr, za=z[k], zb=z[n + k]).at(t, path == "slerp")
+        pair = [smalls[k], smalls[n + k]]
+        state = tr.at(t, path == "slerp",
+                      moved=lambda off_a, off_b: encode_moved(model, pair, [off_a, off_b], carrier))
         compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.cut,
                            cfg.drift)
         return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state))
