@@ -30,8 +30,9 @@ NOTES = """## Notes
 - The join stream-copies both clips, so its cost barely grows with their length (the 16 s /
   4 s row): only the written-file check, which decodes the output once, does (it is inside
   "splice" in the breakdown rows). The rest is a fixed cost: the breakdown rows above. The
-  transition is the VAE morph (one encode, the halfway field's fit, one decoder pass per output
-  frame at about 256 px for the pace probes, two pacing rounds at the working size,
+  transition is the VAE morph (nine encodes of each frame for its phase grids, the halfway
+  field's fit, ten decoder passes at about 256 px for the pace probes, two pacing rounds at the
+  working size,
   full-resolution composition) and x264 on the 24 new frames. Torch's import and the model's
   load (about 1.3 s on one core) run in a thread beside the probing and ffmpeg's reading of the
   frames beside the cut, so what is left of them shows inside "transition"; "start-up" is the
