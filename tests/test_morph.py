@@ -124,3 +124,15 @@ def test_in_order_keeps_order_bounds_frames_in_flight_and_raises():
 
     with pytest.raises(ValueError, match="frame 3"):
         list(in_order(fail, list(range(8))))
+
+
+def test_the_cache_key_covers_every_module_that_makes_frames():
+    """A cached transition is keyed by the code that made it: every module of morph/ is in it,
+    so changing any of them makes transitions anew instead of serving old frames."""
+    import pkgutil
+
+    import vae_transition.morph as morph
+    from vae_transition.join.segments import FRAMES_CODE
+
+    modules = {f"vae_transition.morph.{m.name}" for m in pkgutil.iter_modules(morph.__path__)}
+    assert modules <= set(FRAMES_CODE)
