@@ -8,7 +8,9 @@
 # PSNR of the starting weights, "init_eval", and of the result, "eval"), train.log and preview.png.
 # The weights are saved every 2 minutes too, so a run killed early still leaves some.
 # Knobs (environment): MINUTES of steps (the lr cosine is fitted to them), BATCH, CROP, LR,
-# DEVICE, AMP=1 for bf16 autocast, DATA, INIT (empty: from scratch).
+# DEVICE, AMP=1 for bf16 autocast, DATA, INIT (empty: from scratch), EXTRA (more train flags,
+# split on spaces, e.g. the critic runs' "--adversary-weight 0.1 --mix-weight 1 --pyramid-weight
+# 0.5"; empty by default, as gpu1 and gpu2 were made).
 set -u
 OUT=${OUT:?set OUT to the folder to write}
 DATA=${DATA:-gpu_data/train.npz}
@@ -26,6 +28,8 @@ args=(train --data "$DATA" --out "$OUT/vae.safetensors" --overwrite --steps 1000
 [ -n "$INIT" ] && args+=(--init "$INIT")
 [ -n "$DEVICE" ] && args+=(--device "$DEVICE")
 [ "${AMP:-0}" = 1 ] && args+=(--amp)
+# shellcheck disable=SC2206  # EXTRA is a list of flags: split on purpose
+[ -n "${EXTRA:-}" ] && args+=(${EXTRA})
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(),
     torch.cuda.get_device_name(0) if torch.cuda.is_available() else '')" 2>&1 | tee "$OUT/train.log"
 python3 -u -m vae_transition.cli "${args[@]}" 2>&1 | tee -a "$OUT/train.log"
@@ -36,7 +40,7 @@ from pathlib import Path
 
 import cv2
 
-from vae_transition.train.loop import preview
+from vae_transition.train.evaluate import preview
 from vae_transition.weights import load_model
 
 out = Path(sys.argv[1])
