@@ -55,16 +55,21 @@ def interleave(latents, phases: int):
             .reshape(c, h * phases, w * phases))
 
 
+def encode(model, pictures: list[np.ndarray]):
+    """(N, C, h / 8, w / 8) posterior modes of N pictures (h, w, 3) uint8, encoded
+    ENCODE_BATCH at a time."""
+    import torch
+
+    device = next(model.parameters()).device
+    with torch.inference_mode():
+        batch = tensors.frames_to_tensor(pictures, device)
+        return torch.cat([model.encode(c).mode() for c in batch.split(ENCODE_BATCH)])
+
+
 def phase_latents(model, pictures: list[np.ndarray], phases: int) -> list:
     """One phase grid (C, P h, P w) per picture (h, w, 3) uint8: the posterior modes of its
     P * P shifted copies, interleaved. phases = 1 gives the plain latent."""
-    import torch
-
-    copies = [shifted(p, dx, dy) for p in pictures for dx, dy in shifts(phases)]
-    device = next(model.parameters()).device
-    with torch.inference_mode():
-        batch = tensors.frames_to_tensor(copies, device)
-        z = torch.cat([model.encode(c).mode() for c in batch.split(ENCODE_BATCH)])
+    z = encode(model, [shifted(p, dx, dy) for p in pictures for dx, dy in shifts(phases)])
     per = phases * phases
     return [interleave(z[k * per:(k + 1) * per], phases) for k in range(len(pictures))]
 
@@ -74,13 +79,9 @@ def encode_moved(model, pictures: list[np.ndarray], offsets: list, carrier) -> l
     (2, h / 8, w / 8), in cells (compose.Carrier at the pictures' size), then encoded: one
     latent (C, h / 8, w / 8) each. Overlap mode uses it, where every frame brings its own
     pictures and P * P encodes of each would cost more than two of the moved ones."""
-    import torch
-
     moved = [tensors.to_uint8(carrier.carry(tensors.to_float(p), carrier.maps(o.cpu().numpy()),
                                             edge=True)) for p, o in zip(pictures, offsets)]
-    device = next(model.parameters()).device
-    with torch.inference_mode():
-        return list(model.encode(tensors.frames_to_tensor(moved, device)).mode())
+    return list(encode(model, moved))
 
 
 def plain(grid, phases: int):

@@ -21,7 +21,7 @@ from vae_transition import tensors
 from vae_transition.metrics import luma, metric_luma
 from vae_transition.morph.compose import Carrier, Composer, detail_energy
 from vae_transition.morph.interpolate import blend_weights
-from vae_transition.morph.phases import encode_moved, phase_latents, plain
+from vae_transition.morph.phases import encode, encode_moved, phase_latents, plain
 from vae_transition.morph.transport import Transport, TransportConfig, build
 
 COMPOSE_WORKERS = 2  # frames composed at once (threads); see in_order
@@ -55,16 +55,9 @@ class MorphConfig:
                              # quarter-size detail the goal asks, 3 at 0.87; 4 is no better
 
 
-def model_device(model):
-    return next(model.parameters()).device
-
-
 def encode_pair(model, a_small: np.ndarray, b_small: np.ndarray):
     """(z_A, z_B), each (C, h, w): the posterior modes of the two working-size frames."""
-    import torch
-
-    with torch.inference_mode():
-        z = model.encode(tensors.frames_to_tensor([a_small, b_small], model_device(model))).mode()
+    z = encode(model, [a_small, b_small])
     return z[0], z[1]
 
 
@@ -203,8 +196,6 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     so the decoder reads the encoder's own latents, as in insert mode, and the result is
     composed with each frame's own reconstruction error and detail.
     """
-    import torch
-
     n = len(a_frames)
     # both clips keep moving under the morph, so its travel does not start or end at rest: eased,
     # it would lag the clips' own motion at the ends (push-in splice ratio 1.58 against 1.47)
@@ -213,9 +204,7 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     smalls = [tensors.resize(f, size) for f in (*a_frames, *b_frames)]
     mid = n // 2
     tr, _, _, out_times = plan_path(model, smalls[mid], smalls[n + mid], n, path, cfg, seed)
-    with torch.inference_mode():  # 8 frames at a time, as decode(): flat memory
-        z = torch.cat([model.encode(c).mode() for c in
-                       tensors.frames_to_tensor(smalls, model_device(model)).split(8)])
+    z = encode(model, smalls)  # a batch at a time, as decode(): flat memory
     recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
 
     carrier = Carrier(*size)
