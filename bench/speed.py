@@ -53,7 +53,8 @@ NOTES = """## Notes
 
 HEADLINE_RUNS = 5  # first join and xfade in turn: three runs gave 0.47x-0.51x on one day, the
                    # median of five moves less with the machine's load
-WHERE = "  where that join's time goes (one more run, --json: it also scores the transition)"
+WHERE = ("  where that join's time goes (one more run, --json: it also scores the transition, "
+         "timed apart)")
 WHERE_FIRST = WHERE.replace("that join", "the first join")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule=110",
@@ -127,7 +128,8 @@ def join_stages(cmd: list[str]) -> str:
             f"{t['transitions'] - adapt:.1f} s, smart render (what is left of it after the "
             f"transitions, beside which it runs) "
             f"{t.get('smart_render', 0.0):.1f} s ({summary.get('reencoded_clip_frames', 0)} clip "
-            f"frames re-encoded), splice {t['splice']:.1f} s")
+            f"frames re-encoded), splice {t['splice']:.1f} s; scoring (--json's own work) "
+            f"{t.get('scoring', 0.0):.1f} s")
 
 
 def xfade_cmd(ff, a: str, b: str, out: str, seconds_a: float) -> list[str]:

@@ -59,6 +59,8 @@ def test_list_file_per_cut_frames_cache_json_preview_timeline(ff, tmp_path):
     assert [c["frames"] for c in summary["cuts"]] == [[8, 14], [22, 25]]  # [start, end)
     assert summary["frames"] == 8 + 6 + 8 + 3 + 8
     assert all(c["metrics"]["splice_ratio"] > 0 for c in summary["cuts"])
+    # the scoring --json asks for is timed apart from the transitions it scores
+    assert summary["timings"]["scoring"] > 0 and summary["timings"]["transitions"] >= 0
     assert {p.rsplit(".", 1)[1] for p in summary["previews"]} == {"png", "gif"}
     assert any(p.endswith(".otio") for p in summary["timelines"])
     for path in summary["previews"] + summary["timelines"]:

@@ -59,6 +59,8 @@ def splice_job(job: JobPlan, results: list[CutResult], ff: FFmpegBinary, workdir
     it in place with its side files (whole or not at all). claim(tmp) runs just before."""
     out_tmp = outputs.tmp_name(job.out_abs)
     timings = {"probe": job.seconds, "transitions": sum(r.seconds for r in results)}
+    if any(r.scores is not None for r in results):
+        timings["scoring"] = sum(r.score_seconds for r in results)
     try:
         pipeline.splice_checked(ff, job.plan, results, workdir, out_tmp, timings=timings)
         claim(out_tmp)

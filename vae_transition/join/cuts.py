@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -78,6 +78,7 @@ class CutResult:
     cached: bool                   # nothing was made: the cache held it
     scores: dict | None            # metrics.TransitionScores.as_dict(), when asked for
     goals: dict | None = None      # metric name -> meets its goal (TransitionScores.meets_goals)
+    score_seconds: float = 0.0     # wall time of the scoring (--json), not inside `seconds`
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,9 @@ def _make_cut(task: CutTask, model, workdir: str, log: Log, progress: CutProgres
     if found is not None:
         progress(n, n)
         segment, frames_file = found
-        return CutResult(task.index, segment, frames_file, n, time.perf_counter() - start, 0.0,
-                         True, *_scores(cut, _decoded(task, frames_file) if task.score else None))
+        return _scored(CutResult(task.index, segment, frames_file, n,
+                                 time.perf_counter() - start, 0.0, True, None),
+                       cut, _decoded(task, frames_file) if task.score else None)
     t0 = time.perf_counter()
     tuned = pair_model(model, cut.tail, cut.head, task.spec, log, task.cache is not None)
     adapt_s = time.perf_counter() - t0 if tuned is not model else 0.0
@@ -185,8 +187,8 @@ def _make_cut(task: CutTask, model, workdir: str, log: Log, progress: CutProgres
                                    workdir)
     if task.cache:
         _store(task, key, segment, frames_file, log)
-    return CutResult(task.index, segment, frames_file, n, time.perf_counter() - start, adapt_s,
-                     False, *_scores(cut, made))
+    return _scored(CutResult(task.index, segment, frames_file, n, time.perf_counter() - start,
+                             adapt_s, False, None), cut, made)
 
 
 def _paths(task: CutTask, workdir: str) -> tuple[str | None, str | None]:
@@ -258,13 +260,16 @@ def _watch(frames_iter: Iterator[np.ndarray], stop: threading.Event, keep: list 
         yield frame
 
 
-def _scores(cut: Cut, made) -> tuple[dict | None, dict | None]:
-    """(values, pass/fail per metric) of the made frames against the cut's ends; None unasked."""
+def _scored(result: CutResult, cut: Cut, made) -> CutResult:
+    """result with the made frames' scores against the cut's ends (unchanged when unasked).
+    The scoring is timed apart: it is --json's extra work, not the transition's cost."""
     if made is None:
-        return None, None
+        return result
+    start = time.perf_counter()
     before, after = cut.beside()
     scores = score_transition(before, list(made), after)
-    return scores.as_dict(), scores.meets_goals()
+    return replace(result, scores=scores.as_dict(), goals=scores.meets_goals(),
+                   score_seconds=time.perf_counter() - start)
 
 
 def _stop_hook(module, args) -> None:
