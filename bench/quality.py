@@ -40,7 +40,8 @@ from ffmpeg_scripts.samples import pan_clip_args, source_clip_args  # noqa: E402
 from vae_transition.join import previews as preview  # noqa: E402
 from vae_transition.join.demo import FPS  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
-from vae_transition.metrics import GOALS, frames_coherence, score_transition  # noqa: E402
+from vae_transition.metrics import (GOALS, frames_coherence, frames_pacing,  # noqa: E402
+                                    score_transition)
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph.transition import TransitionSpec  # noqa: E402
 from vae_transition.train.dataset import PLASMA  # noqa: E402
@@ -236,9 +237,10 @@ def overlap_rows(ff, pair, args, model, workdir: str) -> list[str]:
 
 
 def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> str:
-    """The coherence of the clips' own frames beside the overlap in a joined file (up to n + 2
-    of A's before it, of B's after it): what their motion alone scores, the reference for the
-    overlap rows' coherence (a pan over texture turns pixels back and forth)."""
+    """The coherence and pacing of the clips' own frames beside the overlap in a joined file
+    (up to n + 2 of A's before it, of B's after it): what their motion alone scores, the
+    reference for the overlap rows' (a pan over texture turns pixels back and forth; a clip
+    conformed to another rate repeats or skips frames)."""
     info, (start, end) = probe.probe(ff, out), span
     before = list(frames.iter_frames(ff, info, start=max(0, start - n - 2),
                                      count=min(start, n + 2)))
@@ -246,6 +248,8 @@ def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> st
     cells = ["—"] * len(GOALS)
     cells[list(GOALS).index("coherence")] = \
         f"{frames_coherence(before):.2f} / {frames_coherence(after):.2f}"
+    cells[list(GOALS).index("pacing")] = \
+        f"{frames_pacing(before):.2f} / {frames_pacing(after):.2f}"
     return f"| {name} | the clips' own motion beside the overlap (A's / B's frames) | " + \
         " | ".join(cells) + " | |"
 

@@ -10,6 +10,7 @@ from vae_transition.metrics import (
     GOALS,
     TransitionScores,
     frames_coherence,
+    frames_pacing,
     laplacian_variance,
     luma,
     middle_third,
@@ -98,6 +99,20 @@ def test_a_pan_over_texture_turns_pixels_back_and_forth_a_fade_does_not():
     pan = [np.ascontiguousarray(big[:, 4 * i:4 * i + w]) for i in range(n)]  # 4 px a frame
     assert frames_coherence(pan) < 0.8
     assert frames_coherence(blend(texture(h, w, seed=5), texture(h, w, seed=6), n)) > 0.98
+
+
+def test_a_clip_conformed_to_another_rate_paces_unevenly():
+    """frames_pacing, the overlap rows' other reference: a smooth fade shown at its own rate
+    paces evenly; repeating every fifth frame (20 fps at 24) puts 5 steps of 0 among 19 of 1,
+    so the largest is 24 / 19 the mean; taking one then two frames (25 fps at 15), 2 against
+    1.5: 4 / 3."""
+    a, b = texture(48, 64, seed=7), texture(48, 64, seed=8)
+    even = blend(a, b, 22)
+    assert frames_pacing(even) == pytest.approx(1.0, abs=0.02)
+    repeated = [f for i, f in enumerate(even[:20]) for _ in range(2 if i % 4 == 3 else 1)]
+    assert frames_pacing(repeated) == pytest.approx(24 / 19, abs=0.03)
+    skipping = [even[i] for i in (0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21)]
+    assert frames_pacing(skipping) == pytest.approx(4 / 3, abs=0.03)
 
 
 def test_translation_scores_as_motion():

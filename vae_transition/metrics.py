@@ -254,6 +254,15 @@ def frames_coherence(frames: Sequence[np.ndarray]) -> float:
     return coherence([_rgb_small(f) for f in frames])
 
 
+def frames_pacing(frames: Sequence[np.ndarray]) -> float:
+    """pacing (largest step / mean step) of any run of uint8 frames, e.g. a clip's own frames
+    beside an overlap: a clip conformed to another rate repeats or drops frames (20 fps shown
+    at 24 repeats every fifth; 25 at 15 steps one frame, then two), which no overlap of it
+    can pace evenly."""
+    steps = _steps([metric_luma(f) for f in frames])
+    return _ratio(float(steps.max()), float(steps.mean())) if len(steps) else 1.0
+
+
 def _check_frame(frame: np.ndarray) -> None:
     if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8:
         raise TypeError(f"expected a uint8 numpy frame, got {type(frame).__name__} "
