@@ -114,3 +114,23 @@ def test_detail_hands_over_monotonically():
     assert np.all(steps * direction >= -1e-5)
 
 
+
+
+def test_detail_bands_are_sharpened_once_as_each_would_be_alone():
+    """_detail gives back the contrast that resampling takes with one unsharp mask over the
+    sum of A's and B's carried bands: where each place's shares are even, that is exactly each
+    band's own carry_detail(), weighted by its share."""
+    rng = np.random.default_rng(4)
+    a, b = (rng.integers(0, 256, (64, 96, 3)).astype(np.uint8) for _ in range(2))
+    rec = np.full((16, 24, 3), 0.5, np.float32)
+    comp = Composer(a, b, rec, rec, fade=0.5, cut=0.5)
+    off_a = np.full((2, 4, 6), 2.25 / 16, np.float32)  # cells of 16 px: 2.25 px
+    off_b = np.full((2, 4, 6), -0.6 / 16, np.float32)
+    share = np.full((4, 6), 0.3, np.float32)
+    got = comp._detail(off_a, off_b, share)
+    full = comp.full
+    want = (0.7 * full.carry_detail(comp.fine_a, full.maps(off_a))
+            + 0.3 * full.carry_detail(comp.fine_b, full.maps(off_b)))
+    _, gain = full.carry_lossy(comp.fine_a, full.maps(off_a))
+    assert gain > 1.2  # the case tests the mask, not its absence
+    np.testing.assert_allclose(got, want, atol=2e-5)
