@@ -25,7 +25,7 @@ from ffmpeg_scripts.locate import FFmpegBinary
 from ffmpeg_scripts.probe import ClipInfo, probe
 from vae_transition.background import resolved
 from vae_transition.digests import model_digest
-from vae_transition.join import segments
+from vae_transition.join import retime, segments
 from vae_transition.join.clipframes import read_range
 from vae_transition.join.plan import JoinPlan
 from vae_transition.metrics import score_transition
@@ -135,6 +135,12 @@ def read_cut(task: CutTask) -> Cut:
     conform = not task.passthrough
     tail = read_range(task.ff, task.a, *task.a_range, task.fmt, conform)
     head = read_range(task.ff, task.b, *task.b_range, task.fmt, conform)
+    if task.spec.overlap and conform:  # a clip at another rate plays evenly under the overlap
+        n, (_, a_end), (b_start, _) = task.spec.frames, task.a_range, task.b_range
+        if retime.needed(task.a, task.fmt):
+            tail[-n:] = retime.read_retimed(task.ff, task.a, a_end - n, a_end, task.fmt)
+        if retime.needed(task.b, task.fmt):
+            head[:n] = retime.read_retimed(task.ff, task.b, b_start, b_start + n, task.fmt)
     return Cut(task.index, tuple(tail), tuple(head), task.spec)
 
 
