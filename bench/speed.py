@@ -53,8 +53,9 @@ NOTES = """## Notes
 
 HEADLINE_RUNS = 5  # first join and xfade in turn: three runs gave 0.47x-0.51x on one day, the
                    # median of five moves less with the machine's load
-WHERE = ("  where that join's time goes (one more run, --json: it also scores the transition, "
-         "timed apart)")
+STAGE_RUNS = 3     # runs behind each "where the time goes" row (medians, stage by stage)
+WHERE = ("  where that join's time goes (medians of 3 more runs, --json: it also scores the "
+         "transition, timed apart)")
 WHERE_FIRST = WHERE.replace("that join", "the first join")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule=110",
@@ -111,25 +112,33 @@ def cold_cache(folder: str) -> None:
     os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="cache-", dir=folder)
 
 
-def join_stages(cmd: list[str]) -> str:
-    """The join's own timings (--json) plus its process start-up (imports), as text."""
+def join_stages(cmd: list[str], runs: int = STAGE_RUNS, before=lambda: None) -> str:
+    """The join's own timings (--json) plus its process start-up (imports), as text: each
+    stage's median over `runs` runs (one run swings by a second on a shared machine), with
+    before() called ahead of each (a fresh cache for a first join)."""
     import json
 
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - start
-    summary = json.loads(proc.stdout)
-    t = summary["timings"]
-    adapt = sum(c.get("adapt_seconds", 0.0) for c in summary.get("cuts", []))
-    startup = wall - sum(t.values())
-    return (f"start-up {startup:.1f} s, probe and plan "
-            f"{t['probe']:.1f} s, adaptation {adapt:.1f} s, transition (read its frames, the "
+    stages = []
+    for _ in range(runs):
+        before()
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - start
+        summary = json.loads(proc.stdout)
+        t = dict(summary["timings"])
+        t["adapt"] = sum(c.get("adapt_seconds", 0.0) for c in summary.get("cuts", []))
+        t["startup"] = wall - sum(v for k, v in t.items() if k != "adapt")
+        t["transitions"] -= t["adapt"]
+        stages.append(t)
+    m = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in stages[0]}
+    return (f"start-up {m['startup']:.1f} s, probe and plan "
+            f"{m['probe']:.1f} s, adaptation {m['adapt']:.1f} s, transition (read its frames, the "
             f"rest of the model's load, morph, encode) "
-            f"{t['transitions'] - adapt:.1f} s, smart render (what is left of it after the "
+            f"{m['transitions']:.1f} s, smart render (what is left of it after the "
             f"transitions, beside which it runs) "
-            f"{t.get('smart_render', 0.0):.1f} s ({summary.get('reencoded_clip_frames', 0)} clip "
-            f"frames re-encoded), splice {t['splice']:.1f} s; scoring (--json's own work) "
-            f"{t.get('scoring', 0.0):.1f} s")
+            f"{m.get('smart_render', 0.0):.1f} s ({summary.get('reencoded_clip_frames', 0)} clip "
+            f"frames re-encoded), splice {m['splice']:.1f} s; scoring (--json's own work) "
+            f"{m.get('scoring', 0.0):.1f} s")
 
 
 def xfade_cmd(ff, a: str, b: str, out: str, seconds_a: float) -> list[str]:
@@ -186,8 +195,8 @@ def bench(ff, folder: str) -> list[tuple[str, str, str]]:
         f"{t_adapt:.1f} s / {t_xfade:.1f} s = {t_adapt / t_xfade:.2f}x", "")
     adapt = join_stages(join_cmd(p10, out, "--json", "--adapt-steps", "20"))
     row(WHERE, adapt, "goal: adaptation <= 30 s")
-    cold_cache(folder)
-    stages = join_stages(join_cmd(p10, out, "--json", cache=True))
+    stages = join_stages(join_cmd(p10, out, "--json", cache=True),
+                         before=lambda: cold_cache(folder))
     row(WHERE_FIRST, stages,
         "goal: transition <= 6 s")
     for gop, what in ((None, "keyframe every 250 frames: one GOP per clip"),
