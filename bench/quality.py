@@ -41,7 +41,7 @@ from vae_transition.join import previews as preview  # noqa: E402
 from vae_transition.join.demo import FPS  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
 from vae_transition.metrics import (GOALS, frames_coherence, frames_pacing,  # noqa: E402
-                                    score_transition)
+                                    frames_wholeness, score_transition)
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph.transition import TransitionSpec  # noqa: E402
 from vae_transition.train.dataset import PLASMA  # noqa: E402
@@ -237,10 +237,11 @@ def overlap_rows(ff, pair, args, model, workdir: str) -> list[str]:
 
 
 def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> str:
-    """The coherence and pacing of the clips' own frames beside the overlap in a joined file
-    (up to n + 2 of A's before it, of B's after it): what their motion alone scores, the
-    reference for the overlap rows' (a pan over texture turns pixels back and forth; a clip
-    conformed to another rate repeats or skips frames)."""
+    """The coherence, pacing and wholeness of the clips' own frames beside the overlap in a
+    joined file (up to n + 2 of A's before it, of B's after it): what their motion alone
+    scores, the reference for the overlap rows' (a pan over texture turns pixels back and
+    forth; a clip conformed to another rate repeats or skips frames; an animated source
+    changes other than by moving)."""
     info, (start, end) = probe.probe(ff, out), span
     before = list(frames.iter_frames(ff, info, start=max(0, start - n - 2),
                                      count=min(start, n + 2)))
@@ -250,6 +251,8 @@ def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> st
         f"{frames_coherence(before):.2f} / {frames_coherence(after):.2f}"
     cells[list(GOALS).index("pacing")] = \
         f"{frames_pacing(before):.2f} / {frames_pacing(after):.2f}"
+    cells[list(GOALS).index("wholeness")] = \
+        f"{frames_wholeness(before):.2f} / {frames_wholeness(after):.2f}"
     return f"| {name} | the clips' own motion beside the overlap (A's / B's frames) | " + \
         " | ".join(cells) + " | |"
 

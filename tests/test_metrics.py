@@ -11,6 +11,7 @@ from vae_transition.metrics import (
     TransitionScores,
     frames_coherence,
     frames_pacing,
+    frames_wholeness,
     laplacian_variance,
     luma,
     middle_third,
@@ -113,6 +114,19 @@ def test_a_clip_conformed_to_another_rate_paces_unevenly():
     assert frames_pacing(repeated) == pytest.approx(24 / 19, abs=0.03)
     skipping = [even[i] for i in (0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21)]
     assert frames_pacing(skipping) == pytest.approx(4 / 3, abs=0.03)
+
+
+def test_a_panning_clip_is_whole_by_itself_a_changing_one_is_not():
+    """frames_wholeness, the overlap rows' third reference: a pan is its first frame moved;
+    a picture that changes in place (new texture fading in mid-way) is not."""
+    h, w, n = 96, 128, 12
+    big = texture(h, w + 2 * n, seed=9)
+    pan = [np.ascontiguousarray(big[:, 2 * i:2 * i + w]) for i in range(n)]
+    assert frames_wholeness(pan) > 0.8
+    a, b = texture(h, w, seed=10), texture(h, w, seed=11)
+    new = texture(h, w, seed=12)   # seen only in the middle: no warp of either end explains it
+    changing = [a] + [new] * (n - 2) + [b]
+    assert frames_wholeness(changing) < 0.4
 
 
 def test_translation_scores_as_motion():

@@ -254,6 +254,13 @@ def frames_coherence(frames: Sequence[np.ndarray]) -> float:
     return coherence([_rgb_small(f) for f in frames])
 
 
+def frames_wholeness(frames: Sequence[np.ndarray]) -> float:
+    """wholeness() of any run of uint8 frames, its middle third against its first and last
+    (the overlap rows' third reference): a clip whose picture changes other than by moving
+    (animated colour, a counter, a plasma) is not whole by itself."""
+    return wholeness([_rgb_small(f) for f in frames], middle_third(len(frames) - 2))
+
+
 def frames_pacing(frames: Sequence[np.ndarray]) -> float:
     """pacing (largest step / mean step) of any run of uint8 frames, e.g. a clip's own frames
     beside an overlap: a clip conformed to another rate repeats or drops frames (20 fps shown
