@@ -99,6 +99,7 @@ def test_an_overlap_with_a_clip_at_another_rate_joins_whole(tmp_path, method):
     res = CliRunner().invoke(cli, ["join", str(a), str(b), "-o", str(out), "--overlap",
                                    "--method", method, "-n", "8", "--json"])
     assert res.exit_code == 0, res.output
+    assert "20 -> 24 fps (frames repeated or dropped; the overlapped ones drawn" in res.stderr
     summary = json.loads(res.stdout)
     ((start, end),) = [c["frames"] for c in summary["cuts"]]
     assert end - start == 8

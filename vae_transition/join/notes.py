@@ -31,7 +31,10 @@ def conform_notes(plan: JoinPlan) -> list[str]:
                            f"{_shape(fmt.width, fmt.height, fmt.sar)} (fitted by its display "
                            f"shape and padded)")
         if info.fps != fmt.fps:
-            changes.append(f"{fps_text(info.fps)} -> {fps_text(fmt.fps)} fps")
+            drawn = ("; the overlapped ones drawn at their own times, along the optical flow"
+                     if plan.spec.overlap else "")  # join/retime.py
+            changes.append(f"{fps_text(info.fps)} -> {fps_text(fmt.fps)} fps (frames repeated "
+                           f"or dropped{drawn})")
         if not info.colour.means(fmt.colour):
             changes.append(f"colour {info.colour.text()} -> {fmt.colour.text()} (the matrix and "
                            f"range converted; primaries and transfer relabelled, not converted)")
