@@ -12,7 +12,7 @@ responds linearly to time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +20,8 @@ import numpy as np
 from vae_transition import tensors
 from vae_transition.metrics import luma, metric_luma
 from vae_transition.morph.compose import Carrier, Composer, detail_energy
-from vae_transition.morph.interpolate import blend_weights
+from vae_transition.morph.pacing import (against_motion, clip_motion, even_steps, luma_steps,
+                                         paced_times)
 from vae_transition.morph.phases import encode, encode_moved, phase_latents, plain
 from vae_transition.morph.transport import Transport, TransportConfig, build
 
@@ -96,36 +97,6 @@ def probe_path(model, tr: Transport, n: int, cfg: MorphConfig, slerp: bool):
     return times, states, decode(model, torch.stack([s[0] for s in states]))
 
 
-def paced_times(times, states, decoded, compose: Composer, n: int, path: str) -> np.ndarray:
-    """Global times for the n frames, from the probes: the times split the summed change (the
-    path's arc length) into n + 1 equal parts (eased for "ease"). A first guess: fine texture
-    that moves makes the arc longer than the change between frames a step apart (the chord),
-    most where it moves fastest; even_steps() corrects for that.
-
-    Each probe is composed at the working size (the metric's 256 px luma sees little of the
-    detail above it).
-    """
-    ys = [metric_luma(tensors.to_uint8(compose(float(t), d, s)))
-          for t, s, d in zip(times, states, decoded)]
-    steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])
-    arc = np.concatenate([[0.0], np.cumsum(steps)]) / max(steps.sum(), 1e-12)
-    return np.interp(blend_weights(n, path), arc, times)
-
-
-def even_steps(out_times: np.ndarray, frame_luma, n: int, path: str, rounds: int) -> np.ndarray:
-    """out_times moved so that neighbouring frames (the ends included) differ by equal amounts:
-    each round measures the step between every two neighbours and redistributes the times
-    along their running sum. frame_luma(t) is a frame's metric luma."""
-    ends = (frame_luma(0.0), frame_luma(1.0))
-    target = blend_weights(n, path)
-    for _ in range(rounds):
-        ys = [ends[0]] + [frame_luma(float(t)) for t in out_times] + [ends[1]]
-        steps = np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])])
-        cum = np.concatenate([[0.0], np.cumsum(steps)]) / max(steps.sum(), 1e-12)
-        out_times = np.interp(target, cum, np.concatenate([[0.0], out_times, [1.0]]))
-    return out_times
-
-
 def decoded_at(tr: Transport, times: np.ndarray, decoded: np.ndarray, t: float,
                carrier: Carrier) -> np.ndarray:
     """The decode at time t, from the two nearest probes: each is first moved along the field
@@ -157,9 +128,21 @@ def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple
     return tensors.working_size(width, height, long_side, downsample)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One pair's morph, planned: the transport, the probes' times and decodes, the n frame
+    times, and frame_luma(t), the metric luma of its frame at time t (at the working size)."""
+
+    tr: Transport
+    times: np.ndarray
+    decoded: np.ndarray
+    out_times: np.ndarray
+    frame_luma: Callable[[float], np.ndarray]
+
+
 def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str,
-              cfg: MorphConfig, seed: int):
-    """(transport, probe times, probe decodes, the n paced frame times) for one pair."""
+              cfg: MorphConfig, seed: int) -> Plan:
+    """The morph between two working-size pictures, planned (its frames paced evenly)."""
     grids = phase_latents(model, [a_small, b_small], cfg.phases)
     grid = tuple(plain(grids[0], cfg.phases).shape[-2:])
     tr = build(*grids, a_small, b_small, cfg.transport, seed, change_mass(a_small, b_small, grid),
@@ -171,7 +154,8 @@ def plan_path(model, a_small: np.ndarray, b_small: np.ndarray, n: int, path: str
         return metric_luma(frame_at(pace, tr, times, decoded, t, path))
 
     out_times = paced_times(times, states, decoded, pace, n, path)
-    return tr, times, decoded, even_steps(out_times, frame_luma, n, path, cfg.pace_rounds)
+    return Plan(tr, times, decoded, even_steps(out_times, frame_luma, n, path, cfg.pace_rounds),
+                frame_luma)
 
 
 def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str = "lerp",
@@ -179,11 +163,12 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     """Yield n (H, W, 3) uint8 morph frames between a_last and b_first, at their full size."""
     size = _working_size(a_last, cfg, model.cfg.downsample)
     a_small, b_small = tensors.resize(a_last, size), tensors.resize(b_first, size)
-    tr, times, decoded, out_times = plan_path(model, a_small, b_small, n, path, cfg, seed)
-    compose = Composer(a_last, b_first, decoded[0], decoded[-1], cfg.fade, cfg.cut, cfg.drift)
+    plan = plan_path(model, a_small, b_small, n, path, cfg, seed)
+    compose = Composer(a_last, b_first, plan.decoded[0], plan.decoded[-1], cfg.fade, cfg.cut,
+                       cfg.drift)
 
-    yield from in_order(lambda t: frame_at(compose, tr, times, decoded, t, path),
-                        [float(t) for t in out_times])
+    yield from in_order(lambda t: frame_at(compose, plan.tr, plan.times, plan.decoded, t, path),
+                        [float(t) for t in plan.out_times])
 
 
 def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
@@ -203,7 +188,8 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     size = _working_size(a_frames[0], cfg, model.cfg.downsample)
     smalls = [tensors.resize(f, size) for f in (*a_frames, *b_frames)]
     mid = n // 2
-    tr, _, _, out_times = plan_path(model, smalls[mid], smalls[n + mid], n, path, cfg, seed)
+    plan = plan_path(model, smalls[mid], smalls[n + mid], n, path, cfg, seed)
+    tr, out_times = plan.tr, overlap_times(plan, a_frames, b_frames, path)
     z = encode(model, smalls)  # a batch at a time, as decode(): flat memory
     recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
 
@@ -219,6 +205,18 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
         return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state))
 
     yield from in_order(frame, list(range(n)))
+
+
+def overlap_times(plan: Plan, a_frames, b_frames, path: str) -> np.ndarray:
+    """The overlap's frame times: the plan's, moved against the clips' own motion (pacing.py),
+    so that the morph goes on while they are calm and waits while they move fast (the bench's
+    megamind -> cockatoo: pacing 1.55 -> 1.33). An eased path keeps its easing."""
+    if path == "ease":
+        return plan.out_times
+    times = np.concatenate([[0.0], plan.out_times, [1.0]])
+    morph = luma_steps([plan.frame_luma(float(t)) for t in times])
+    motion = clip_motion([metric_luma(f) for f in a_frames], [metric_luma(f) for f in b_frames])
+    return against_motion(times, morph, motion)
 
 
 def in_order(fn, items: list, workers: int = COMPOSE_WORKERS) -> Iterator:
