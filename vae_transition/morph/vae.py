@@ -6,8 +6,8 @@ along it while each region hands over; the decoder renders the in-between latent
 turns the decodes into full-size frames (exact at both ends, the decoder's shapes in the
 middle, the clips' own fine detail carried along). The path is decoded at a few probes (frames
 between them are moved along the field and blended) and the frame times are chosen so that
-neighbouring frames differ by equal amounts, since neither the decoder nor the hand-over
-responds linearly to time.
+neighbouring frames differ by equal amounts (pacing.py), since neither the decoder nor the
+hand-over responds linearly to time.
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     """Overlap mode: frame k from the moving pair (A_k, B_k), both clips playing under the morph.
 
     The field, the hand-over schedule and the pace are planned once, on the middle pair (so
-    the morph's geometry does not jump from frame to frame); every frame then carries its own
+    the morph's geometry does not jump from frame to frame), and the pace is moved against the
+    clips' own motion (overlap_times); every frame then carries its own
     A_k and B_k along that field: the two pictures are moved and encoded (phases.encode_moved),
     so the decoder reads the encoder's own latents, as in insert mode, and the result is
     composed with each frame's own reconstruction error and detail.
