@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -200,3 +201,25 @@ def test_a_model_config_of_null_says_what_is_wrong(clips, tmp_path):
         (tmp_path / "m.json").write_text(text)
         one_line_error(invoke("join", "-n", "3", "--model", model, "-o", tmp_path / "o.mp4",
                               *clips), "m.json", 'its "config" must be a JSON object')
+
+
+def test_a_run_folder_written_into_while_it_goes_is_removed_on_a_second_try(tmp_path,
+                                                                              monkeypatch):
+    """workdirs.remove() tries again when the folder outlived a removal (something still wrote
+    into it), and never raises, even for a folder already gone."""
+    folder = tmp_path / "vae-transition-run"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "frames-000.mp4").write_bytes(b"x")
+    real, calls = shutil.rmtree, []
+
+    def racing(path, ignore_errors=False):
+        real(path, ignore_errors=ignore_errors)
+        if not calls:  # a late writer puts a file back during the first removal
+            os.makedirs(path, exist_ok=True)
+            open(os.path.join(path, "late.mp4"), "wb").close()
+        calls.append(path)
+
+    monkeypatch.setattr(shutil, "rmtree", racing)
+    workdirs.remove(str(folder))
+    assert not folder.exists() and len(calls) == 2
+    workdirs.remove(str(folder))  # gone already: nothing to do, nothing raised

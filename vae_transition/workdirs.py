@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 
 PREFIX = "vae-transition-"
 _OWNED = re.compile(r"^vae-transition-(\d+)-(\d+)-")
@@ -30,6 +31,18 @@ def namespace() -> int:
 def make(tag: str) -> str:
     """A new private folder in $TMPDIR for this run: vae-transition-NS-PID-TAG-XXXXXXXX."""
     return tempfile.mkdtemp(prefix=f"{PREFIX}{namespace()}-{os.getpid()}-{tag}-")
+
+
+def remove(path: str, tries: int = 3) -> None:
+    """Remove a run's folder, whole; never raises. Once in several hundred interrupted joins
+    the folder outlived its removal (CI: a join stopped by Ctrl-C while the clips were
+    re-encoded beside its cut), as if something still wrote into it while it went: a
+    removal that leaves it is tried again."""
+    for attempt in range(tries):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return
+        time.sleep(0.05 * (attempt + 1))
 
 
 def alive(pid: int) -> bool:

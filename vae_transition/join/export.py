@@ -10,7 +10,6 @@ the overlap.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import chain
@@ -65,7 +64,7 @@ def export_segment(ff: FFmpegBinary, a: ClipInfo, b: ClipInfo, tspec, spec: Expo
         result = export_frames(ff, frames, spec, out, shown, tspec.frames,
                                progress=_stage(progress, "writing"))
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        workdirs.remove(workdir)
     return replace(result, ranges=tuple(plan.source_ranges()))
 
 

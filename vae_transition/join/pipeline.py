@@ -13,7 +13,6 @@ or the ffmpeg_scripts / model errors, which the CLI turns into one-line messages
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -202,7 +201,7 @@ def join(req: JoinRequest, ff: FFmpegBinary, log: Callable[[str], None] = _quiet
         previews, written = sides.publish_all(ff, req, plan, results, out_tmp, out_abs)
     finally:
         from_clips.cancel()  # done by now, unless a cut failed: then its ffmpeg is stopped
-        shutil.rmtree(workdir, ignore_errors=True)
+        workdirs.remove(workdir)
         outputs.remove_quietly(out_tmp)
     return JoinResult(out_abs, plan, tuple(results), timings, previews, tuple(written))
 
