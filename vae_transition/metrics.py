@@ -96,7 +96,7 @@ def metric_luma(frame: np.ndarray) -> np.ndarray:
 def step_sizes(seq: Sequence[np.ndarray]) -> np.ndarray:
     """[S_0 .. S_(N+1)] (H, W, 3) uint8 frames -> (N+1,) float64 s_k = mean |S_(k+1) - S_k|."""
     ys = [metric_luma(f) for f in seq]
-    return _steps(ys)
+    return luma_steps(ys)
 
 
 def score_transition(
@@ -114,7 +114,7 @@ def score_transition(
                              f"expected {a_last.shape}")
     ys = [metric_luma(f) for f in seq]
     rgbs = [_rgb_small(f) for f in seq]
-    s = _steps(ys)
+    s = luma_steps(ys)
     return TransitionScores(
         splice_ratio=_splice_ratio(s),
         pacing=_ratio(float(s.max()), float(s.mean())),
@@ -149,7 +149,8 @@ def laplacian_variance(y: np.ndarray) -> float:
     return float(cv2.Laplacian(y, cv2.CV_32F, ksize=1).astype(np.float64).var())
 
 
-def _steps(ys: Sequence[np.ndarray]) -> np.ndarray:
+def luma_steps(ys: Sequence[np.ndarray]) -> np.ndarray:
+    """(len(ys) - 1,) mean |y_k+1 - y_k| of a run of metric lumas: the size of each step."""
     return np.array([np.abs(ys[k + 1] - ys[k]).mean(dtype=np.float64) for k in range(len(ys) - 1)])
 
 
@@ -266,7 +267,7 @@ def frames_pacing(frames: Sequence[np.ndarray]) -> float:
     beside an overlap: a clip conformed to another rate repeats or drops frames (20 fps shown
     at 24 repeats every fifth; 25 at 15 steps one frame, then two), which no overlap of it
     can pace evenly."""
-    steps = _steps([metric_luma(f) for f in frames])
+    steps = luma_steps([metric_luma(f) for f in frames])
     return _ratio(float(steps.max()), float(steps.mean())) if len(steps) else 1.0
 
 

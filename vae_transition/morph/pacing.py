@@ -17,15 +17,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from vae_transition import tensors
-from vae_transition.metrics import metric_luma
+from vae_transition.metrics import luma_steps, metric_luma
 from vae_transition.morph.interpolate import blend_weights
 
 MOTION_FLOOR = 0.25  # against_motion(): the least of its even step the morph makes in any step
-
-
-def luma_steps(ys: Sequence[np.ndarray]) -> np.ndarray:
-    """(len(ys) - 1,) mean |y_k+1 - y_k| of a run of metric lumas: the size of each step."""
-    return np.array([np.abs(y1 - y0).mean() for y0, y1 in zip(ys, ys[1:])], dtype=np.float64)
 
 
 def paced_times(times, states, decoded, compose, n: int, path: str) -> np.ndarray:
