@@ -9,7 +9,10 @@ splits it: the halfway field is fitted on one model's latents and the morph draw
 decoder; and it takes the field away (V = 0: every place hands over where it is). Pairs are
 quality.py's (A's last and B's first frame read back from the clips, as join reads them), scored
 in memory with every metric. Last, both models draw moved latents of the held-out photos:
-decode(warp(encode(x), phi)) against warp(x, phi), 4 random smooth fields per photo (seed 123).
+decode(warp(encode(x), phi)) against warp(x, phi), 4 random smooth fields per photo (seed 123);
+the VAE also after per-pair adaptation on each photo itself (train/adapt.py, as
+`join --adapt-steps N` fine-tunes on the two frames it joins): how much of the gap to a 6 dB
+lead a pair's own fine-tuning closes.
 """
 
 from __future__ import annotations
@@ -72,19 +75,25 @@ def morph_with(field, model, a, b, n: int, cfg: MorphConfig):
         transport.fit_field = original
 
 
-def moved_psnr(model, warps: int = 4, seed: int = 123, phases: int = 0) -> float:
+def moved_psnr(model, warps: int = 4, seed: int = 123, phases: int = 0,
+               adapt_steps: int = 0) -> float:
     """Mean 8-bit PSNR of decode(warp(encode(x), phi)) against warp(x, phi), held-out photos.
     phases = P > 0: the latent is carried the way the morph carries it, read from the photo's
-    phase grid (morph/phases.py) bicubic at the field's offsets, instead of warped."""
+    phase grid (morph/phases.py) bicubic at the field's offsets, instead of warped.
+    adapt_steps > 0: each photo is drawn by a copy of the model fine-tuned on that photo."""
     import torch
 
+    from vae_transition.train.adapt import AdaptConfig, fine_tune
     from vae_transition.train.dataset import held_out_images
     from vae_transition.train.latent_warp import WarpConfig, random_field, warp
 
     gen = torch.Generator().manual_seed(seed)
     values = []
-    with torch.no_grad():
-        for img in held_out_images(256, 8):
+    base = model
+    for img in held_out_images(256, 8):
+        if adapt_steps:
+            model = fine_tune(base, [img.pixels], AdaptConfig(steps=adapt_steps), seed=0)
+        with torch.no_grad():
             x = tensors.frames_to_tensor([img.pixels])
             z = model.encode(x).mode()
             grid = phase_latents(model, [img.pixels], phases)[0] if phases else None
@@ -115,6 +124,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pairs", type=int, nargs="*", help="indices (default: all)")
     parser.add_argument("--model", default=None, help="weights (default: the shipped model)")
     parser.add_argument("--out", default=quality.RESULTS)
+    parser.add_argument("--adapt-steps", type=int, nargs="*", default=[20, 150],
+                        help="per-photo fine-tuning steps for the adapted moved-latent rows")
     args = parser.parse_args(argv)
     from vae_transition.weights import load_model
 
@@ -135,6 +146,8 @@ def main(argv=None) -> int:
             scores[(source, draw)].append(score_transition(a, out, b))
         print(pair.name, flush=True)
     psnr = {name: (moved_psnr(m), moved_psnr(m, phases=cfg.phases)) for name, m in models.items()}
+    psnr["adapted"] = {steps: moved_psnr(models["vae"], phases=cfg.phases, adapt_steps=steps)
+                       for steps in args.adapt_steps}
     write(args, chosen, scores, psnr)
     return 0
 
@@ -167,8 +180,18 @@ def write(args, chosen, scores, psnr) -> None:
             f"({psnr['vae'][0] - psnr['resize'][0]:+.2f} dB). Carried as the morph carries it, "
             f"read from the photo's phase grid (P = {MorphConfig().phases}, morph/phases.py): "
             f"VAE {psnr['vae'][1]:.2f} dB, resize {psnr['resize'][1]:.2f} dB "
-            f"({psnr['vae'][1] - psnr['resize'][1]:+.2f} dB).\n")
+            f"({psnr['vae'][1] - psnr['resize'][1]:+.2f} dB)." + _adapted(psnr) + "\n")
     quality.write_result(args.out, "ablation.md", text)
+
+
+def _adapted(psnr) -> str:
+    """The adapted rows' sentence: the VAE fine-tuned on each photo first, phase-grid carry."""
+    if not psnr["adapted"]:
+        return ""
+    rows = ", ".join(f"{steps} steps {got:.2f} dB ({got - psnr['resize'][1]:+.2f} dB)"
+                     for steps, got in psnr["adapted"].items())
+    return (" The VAE fine-tuned on each photo first (train/adapt.py, as `join --adapt-steps N`"
+            f" does on the two frames it joins), carried the same way: {rows}.")
 
 
 if __name__ == "__main__":
