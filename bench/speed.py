@@ -54,8 +54,8 @@ NOTES = """## Notes
 HEADLINE_RUNS = 5  # first join and xfade in turn: three runs gave 0.47x-0.51x on one day, the
                    # median of five moves less with the machine's load
 STAGE_RUNS = 3     # runs behind each "where the time goes" row (medians, stage by stage)
-WHERE = ("  where that join's time goes (medians of 3 more runs, --json: it also scores the "
-         "transition, timed apart)")
+WHERE = (f"  where that join's time goes (medians of {STAGE_RUNS} more runs, --json: it also "
+         "scores the transition, timed apart)")
 WHERE_FIRST = WHERE.replace("that join", "the first join")
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 SOURCES = ("testsrc2", "mandelbrot", "smptehdbars", "rgbtestsrc", "cellauto=rule=110",

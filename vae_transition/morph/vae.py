@@ -18,10 +18,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from vae_transition import tensors
-from vae_transition.metrics import luma, metric_luma
+from vae_transition.metrics import luma, luma_steps, metric_luma
 from vae_transition.morph.compose import Carrier, Composer, detail_energy
-from vae_transition.morph.pacing import (against_motion, clip_motion, even_steps, luma_steps,
-                                         paced_times)
+from vae_transition.morph.pacing import against_motion, clip_motion, even_steps, paced_times
 from vae_transition.morph.phases import encode, encode_moved, phase_latents, plain
 from vae_transition.morph.transport import Transport, TransportConfig, build
 
