@@ -39,6 +39,9 @@ from vae_transition.cli.common import user_errors
 @click.option("--mix-weight", default=None, type=click.FloatRange(0),
               help="Weight of the mix loss: decoded morph mixes keep the plain mix's layout and "
                    "colours (use it with --adversary-weight).")
+@click.option("--shift-weight", default=None, type=click.FloatRange(0),
+              help="Weight of the shift loss: a picture moved a few pixels is drawn the same way "
+                   "(steadier shapes where the clips keep playing under the morph).")
 @click.option("--widen-latent", default=None, type=click.IntRange(1),
               help="With --init: grow the latent to this many channels first.")
 @click.option("--checkpoint-minutes", default=None, type=click.FloatRange(0, min_open=True),
@@ -56,7 +59,7 @@ from vae_transition.cli.common import user_errors
 @click.option("--overwrite", is_flag=True, help="Replace the weights at --out if they exist.")
 @user_errors
 def train(out, steps, seed, threads, init, lr, warmup, warp_weight, latent_carry, acai_weight, pyramid_weight,
-          adversary_weight, mix_weight, widen_latent, checkpoint_minutes, data, batch_size, crop, max_minutes,
+          adversary_weight, mix_weight, shift_weight, widen_latent, checkpoint_minutes, data, batch_size, crop, max_minutes,
           device, amp, log_every, overwrite):
     """Train the VAE on offline data (sample images shipped by pip packages, ffmpeg sources).
 
@@ -87,7 +90,7 @@ def train(out, steps, seed, threads, init, lr, warmup, warp_weight, latent_carry
                  ("crop", crop), ("max_minutes", max_minutes), ("device", device),
                  ("amp", amp or None), ("log_every", log_every),
                  ("pyramid_weight", pyramid_weight), ("widen_latent", widen_latent),
-                 ("mix_weight", mix_weight),
+                 ("mix_weight", mix_weight), ("shift_weight", shift_weight),
                  ("checkpoint_minutes", checkpoint_minutes))
         overrides = {k: v for k, v in given if v is not None}
         if latent_carry is not None:

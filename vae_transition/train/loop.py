@@ -28,6 +28,7 @@ from vae_transition.train.device_sampler import make_sampler
 from vae_transition.train.evaluate import evaluate, lerp_health
 from vae_transition.train.latent_warp import WarpConfig, warp_pair
 from vae_transition.train.losses import image_loss, loss_terms, pyramid_l1
+from vae_transition.train.shift import shift_loss
 from vae_transition.weights import config_path, load_model, save_model
 
 
@@ -65,6 +66,8 @@ class TrainConfig:
     mix_weight: float = 0.0  # weight of the mix loss (adversary.mix_loss): decoded morph mixes
                              # keep the plain mix's layout and colours. Without it, a decoder
                              # sharpened by the critic drew lerps as garbage within 3000 steps
+    shift_weight: float = 0.0  # weight of the shift loss (shift.py): a picture moved 1-7 px off
+                               # the latent grid's phase is drawn the same way
 
 
 class Acai:
@@ -80,7 +83,7 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
                kl_weight: float, warp_weight: float = 0.0, warp: WarpConfig = WarpConfig(),
                generator: torch.Generator | None = None, acai: Acai | None = None, amp: bool = False,
                pyramid_weight: float = 0.0, adversary: Adversary | None = None, step: int = 0,
-               mix_weight: float = 0.0):
+               mix_weight: float = 0.0, shift_weight: float = 0.0):
     """One optimiser step on batch x (B, 3, H, W) in [0, 1]; returns (loss, terms, posterior).
 
     With warp_weight > 0 the decoder is also asked to render a randomly moved copy of the sampled
@@ -89,6 +92,7 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
     them (two moved latents, smooth regions) and decoded: mix_loss keeps those decodes on the
     plain mix's layout and colours, and the adversary's PatchGAN critic (from its start step)
     judges them with the reconstructions and the moved latents, and is trained after the step.
+    With shift_weight > 0, x moved a few pixels off the latent grid must be drawn the same way.
     amp runs the convolutions in bf16 autocast; the posterior and the losses stay float32.
     """
     with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=amp):
@@ -105,6 +109,10 @@ def train_step(model: VAE, opt, x: torch.Tensor, noise: torch.Generator, edge_we
         share = adversary.cfg.mix_share if adversary else 0.5
         mixed, terms["mix"] = _morph_mixes(model, x, z, share, warp, generator, amp)
         rec = rec + mix_weight * terms["mix"]
+    if shift_weight > 0:
+        terms["shift"] = shift_loss(model, x, generator or torch.Generator(),
+                                    lambda z_: _decode(model, z_, amp))
+        rec = rec + shift_weight * terms["shift"]
     loss = rec + kl_weight * terms["kl"]
     if acai is not None:
         acai_mixed, alpha = mixes(z, generator)
@@ -232,7 +240,8 @@ def train(cfg: TrainConfig, images: list[dataset.Image] | None = None, log=print
         loss, terms, post = train_step(model, opt, x, noise, cfg.edge_weight, cfg.kl_weight, cfg.warp_weight,
                                        cfg.warp, generator=warp_gen, acai=acai, amp=amp,
                                        pyramid_weight=cfg.pyramid_weight, adversary=adversary,
-                                       step=step, mix_weight=cfg.mix_weight)
+                                       step=step, mix_weight=cfg.mix_weight,
+                                       shift_weight=cfg.shift_weight)
         for k, v in {"loss": loss, **terms, "std": post.std.mean()}.items():
             sums[k] = sums.get(k, 0.0) + v.detach().float()  # on the device: no sync per step
         step += 1
@@ -261,7 +270,7 @@ def _log_record(step: int, total: int, n: int, t0: float, sums: dict, log) -> di
     rec = {"step": step, "time_s": round(time.time() - t0, 1), **{k: float(v) / n for k, v in sums.items()}}
     log(f"step {rec['step']:5d}/{total} {rec['time_s']:7.1f}s loss {rec['loss']:.4f} "
         f"l1 {rec['l1']:.4f} edge {rec['edge']:.4f} kl/px {rec['kl']:.3f} std {rec['std']:.3f}"
-        + "".join(f" {k} {rec[k]:.4f}" for k in ("warp", "pyramid", "mix", "acai", "adv", "adv_w", "critic")
+        + "".join(f" {k} {rec[k]:.4f}" for k in ("warp", "pyramid", "mix", "shift", "acai", "adv", "adv_w", "critic")
                   if k in rec))
     if not math.isfinite(rec["loss"]):
         raise FloatingPointError(f"training loss is {rec['loss']} at step {step} (try without --amp, or a lower --lr)")
