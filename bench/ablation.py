@@ -76,11 +76,13 @@ def morph_with(field, model, a, b, n: int, cfg: MorphConfig):
 
 
 def moved_psnr(model, warps: int = 4, seed: int = 123, phases: int = 0,
-               adapt_steps: int = 0) -> float:
+               adapt_steps: int = 0, below: float | None = None) -> float:
     """Mean 8-bit PSNR of decode(warp(encode(x), phi)) against warp(x, phi), held-out photos.
     phases = P > 0: the latent is carried the way the morph carries it, read from the photo's
     phase grid (morph/phases.py) bicubic at the field's offsets, instead of warped.
-    adapt_steps > 0: each photo is drawn by a copy of the model fine-tuned on that photo."""
+    adapt_steps > 0: each photo is drawn by a copy of the model fine-tuned on that photo.
+    below = c: both pictures are first cut to what lies below c of their size (area down,
+    bilinear up), the band the morph takes from the decoder (MorphConfig.cut)."""
     import torch
 
     from vae_transition.train.adapt import AdaptConfig, fine_tune
@@ -103,9 +105,20 @@ def moved_psnr(model, warps: int = 4, seed: int = 123, phases: int = 0,
                     sample(grid, cell_offsets(phi, *z.shape[-2:]), "bicubic", phases)[None]
                 got = model.decode(moved).clamp(0, 1).mul(255).round()
                 want = warp(x, phi).clamp(0, 1).mul(255).round()
+                if below is not None:
+                    got, want = _below(got, below), _below(want, below)
                 mse = float(((got - want) / 255).pow(2).mean())
                 values.append(10 * math.log10(1 / max(mse, 1e-12)))
     return float(np.mean(values))
+
+
+def _below(img, cut: float):
+    """(B, C, H, W) -> what lies below cut of its size: area down to cut, bilinear back up."""
+    import torch.nn.functional as F
+
+    h, w = img.shape[-2:]
+    small = F.interpolate(img, size=(max(1, round(h * cut)), max(1, round(w * cut))), mode="area")
+    return F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
 
 
 def cell_offsets(phi, h: int, w: int):
@@ -145,7 +158,8 @@ def main(argv=None) -> int:
             out = morph_with(fields[source], models[draw], a, b, args.frames, cfg)
             scores[(source, draw)].append(score_transition(a, out, b))
         print(pair.name, flush=True)
-    psnr = {name: (moved_psnr(m), moved_psnr(m, phases=cfg.phases)) for name, m in models.items()}
+    psnr = {name: (moved_psnr(m), moved_psnr(m, phases=cfg.phases),
+                   moved_psnr(m, phases=cfg.phases, below=cfg.cut)) for name, m in models.items()}
     psnr["adapted"] = {steps: moved_psnr(models["vae"], phases=cfg.phases, adapt_steps=steps)
                        for steps in args.adapt_steps}
     write(args, chosen, scores, psnr)
@@ -180,7 +194,11 @@ def write(args, chosen, scores, psnr) -> None:
             f"({psnr['vae'][0] - psnr['resize'][0]:+.2f} dB). Carried as the morph carries it, "
             f"read from the photo's phase grid (P = {MorphConfig().phases}, morph/phases.py): "
             f"VAE {psnr['vae'][1]:.2f} dB, resize {psnr['resize'][1]:.2f} dB "
-            f"({psnr['vae'][1] - psnr['resize'][1]:+.2f} dB)." + _adapted(psnr) + "\n")
+            f"({psnr['vae'][1] - psnr['resize'][1]:+.2f} dB)." + _adapted(psnr) +
+            " Carried the same way, in the band the morph takes from the decoder (below "
+            f"{MorphConfig().cut} of the size; above it a frame shows the clips' own carried "
+            f"detail): VAE {psnr['vae'][2]:.2f} dB, resize {psnr['resize'][2]:.2f} dB "
+            f"({psnr['vae'][2] - psnr['resize'][2]:+.2f} dB).\n")
     quality.write_result(args.out, "ablation.md", text)
 
 
