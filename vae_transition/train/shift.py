@@ -26,11 +26,10 @@ COARSE = 4  # px: the side of the averages the soft-shape term compares
 
 
 def random_offset(downsample: int, generator: torch.Generator) -> tuple[int, int]:
-    """(dy, dx), each in [0, downsample), not both 0: a move off the latent grid's phase."""
-    while True:
-        dy, dx = (int(v) for v in torch.randint(0, downsample, (2,), generator=generator))
-        if dy or dx:
-            return dy, dx
+    """(dy, dx), each in [0, downsample), not both 0: a move off the latent grid's phase, one of
+    the downsample ** 2 - 1 such moves, each as likely."""
+    k = int(torch.randint(1, downsample * downsample, (1,), generator=generator))
+    return divmod(k, downsample)
 
 
 def overlapping_crops(x: Tensor, offset: tuple[int, int], downsample: int) -> tuple[Tensor, Tensor]:
