@@ -40,8 +40,8 @@ from vae_transition.cli.common import user_errors
               help="Weight of the mix loss: decoded morph mixes keep the plain mix's layout and "
                    "colours (use it with --adversary-weight).")
 @click.option("--shift-weight", default=None, type=click.FloatRange(0),
-              help="Weight of the shift loss: a picture moved a few pixels is drawn the same way "
-                   "(steadier shapes where the clips keep playing under the morph).")
+              help="Weight of the shift loss: a picture moved a few pixels off the latent grid "
+                   "is drawn the same way (models/README.md says what it changed).")
 @click.option("--widen-latent", default=None, type=click.IntRange(1),
               help="With --init: grow the latent to this many channels first.")
 @click.option("--checkpoint-minutes", default=None, type=click.FloatRange(0, min_open=True),
