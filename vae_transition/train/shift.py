@@ -3,11 +3,12 @@
 Every stride-2 convolution samples its input on a grid, so an encoder with a downsample of 8
 sees a picture moved by 3 px differently from the same picture moved by 8 px, and the decoder
 draws it a little differently: its error pattern depends on the picture's phase against the
-8 px grid. In a still pair this does not show. In overlap mode, where both clips keep playing
-under the morph and every frame is encoded on its own, the clips' own small moves change the
-phase from frame to frame, and the drawn shapes wobble (models/README.md, "Tried for overlap
-mode's coherence"). This loss shows the model two crops of one picture that sit a random
-1-7 px apart and asks for the same drawing where they overlap:
+8 px grid. In overlap mode, where both clips keep playing under the morph and every frame is
+encoded on its own, the clips' own small moves change that phase from frame to frame; this was
+the suspected cause of the overlap's soft-shape wobble. Measured, it is a small part of it
+(models/README.md, "Tried for overlap mode's coherence"): a fine-tune with this loss steadies
+the drawing under moves but barely the overlap. This loss shows the model two crops of one
+picture that sit a random 1-7 px apart and asks for the same drawing where they overlap:
 
     decode(encode(x[dy:, dx:])) ~ decode(encode(x))[dy:, dx:]
 
