@@ -31,7 +31,8 @@ def test_options_become_the_join_request(tmp_path):
                  json.dumps({"output": "day/r.mov", "clips": ["a.mp4", {"path": "/x/b.mp4",
                              "in": "1s", "out": "60f"}, "c.mp4"], "frames": 36, "method": "flow",
                              "path": "ease", "seed": 7, "overlap": True, "size": "1280x768",
-                             "fps": "24000/1001", "timeline": "otio,fcp7", "reencode": True}),
+                             "fps": "24000/1001", "timeline": "otio,fcp7", "reencode": True,
+                             "motion_blur": 0.5}),
                  json.dumps({"output": "two.mp4", "clips": ["a.mp4", "b.mp4"],
                              "duration": "00:00:01:12", "a_out": 2.5, "b_in": "3f"}))
     one, two = jobs
@@ -39,8 +40,8 @@ def test_options_become_the_join_request(tmp_path):
     assert one.line == 3 and one.name == "day/r.mov" and one.cuts == 2
     assert r.out == str(tmp_path / "out" / "day" / "r.mov")
     assert r.clips == (str(tmp_path / "a.mp4"), "/x/b.mp4", str(tmp_path / "c.mp4"))
-    assert (r.spec.frames, r.spec.method, r.spec.path, r.spec.seed, r.spec.overlap) == \
-        (36, "flow", "ease", 7, True)
+    assert (r.spec.frames, r.spec.method, r.spec.path, r.spec.seed, r.spec.overlap,
+            r.spec.motion_blur) == (36, "flow", "ease", 7, True, 0.5)
     assert r.size == (1280, 768) and r.fps == Fraction(24000, 1001) and r.reencode
     assert r.timelines == ("otio", "fcp7")
     assert r.points[1].start == Time("1s", seconds=Fraction(1)) and r.points[1].end.frame == 60
@@ -68,6 +69,7 @@ CLIPS = '"clips": ["a.mp4", "b.mp4"]'
     ('{"output": "o.mp4", ' + CLIPS + ', "size": "big"}', "not \"WIDTHxHEIGHT\""),
     ('{"output": "o.mp4", ' + CLIPS + ', "fps": "0"}', "outside 1..240"),
     ('{"output": "o.mp4", ' + CLIPS + ', "overlap": "yes"}', "true or false"),
+    ('{"output": "o.mp4", ' + CLIPS + ', "motion_blur": 2}', "'motion_blur' must be a number in 0..1"),
     ('{"output": "o.mp4", ' + CLIPS + ', "timeline": "avid"}', "unknown timeline format"),
     ('{"output": "../o.mp4", ' + CLIPS + '}', "inside --out-dir"),
     ('{"output": "/tmp/o.mp4", ' + CLIPS + '}', "inside --out-dir"),

@@ -63,6 +63,19 @@ def test_shipped_model_join(clips, tmp_path):
     assert "pass-through" in result.output
 
 
+def test_motion_blur_is_recorded_and_bounded(clips, tmp_path):
+    import json
+
+    out = tmp_path / "blur.mp4"
+    result = invoke("join", clips[0], clips[1], "-o", out, "--frames", "3", "--motion-blur", "0.5",
+                    "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["motion_blur"] == 0.5
+    refused = invoke("join", clips[0], clips[1], "-o", tmp_path / "x.mp4", "--motion-blur", "1.5")
+    assert refused.exit_code == 2 and "--motion-blur" in refused.output
+    assert not (tmp_path / "x.mp4").exists()
+
+
 @pytest.mark.parametrize("make_bad,words", [
     (lambda d: d / "missing.mp4", ["missing.mp4", "no such file"]),
     (lambda d: d, ["is a directory"]),
@@ -145,3 +158,4 @@ def test_cli_defaults_repeat_the_library_ones():
     assert cli_common.METHODS == transition.METHODS
     assert cli_common.PATHS == interpolate.PATHS
     assert cli_common.ADAPT_STEPS == transition.TransitionSpec().adapt_steps
+    assert transition.TransitionSpec().motion_blur == 0.0  # --motion-blur's default

@@ -134,3 +134,46 @@ def test_detail_bands_are_sharpened_once_as_each_would_be_alone():
     _, gain = full.carry_lossy(comp.fine_a, full.maps(off_a))
     assert gain > 1.2  # the case tests the mask, not its absence
     np.testing.assert_allclose(got, want, atol=2e-5)
+
+
+def stripes(h: int, w: int, period: int, vertical: bool) -> np.ndarray:
+    """(h, w, 3) float32 zero-mean stripes of `period` px: vertical (varying along x) or not."""
+    axis = np.arange(w if vertical else h)
+    wave = np.where((axis % period) < period // 2, 0.1, -0.1).astype(np.float32)
+    grid = np.broadcast_to(wave[None, :] if vertical else wave[:, None], (h, w))
+    return np.repeat(grid[..., None], 3, axis=2).copy()
+
+
+@pytest.mark.parametrize("vertical, kept", [(True, False), (False, True)])
+def test_motion_blur_smears_detail_across_its_travel_only(vertical, kept):
+    """Detail carried while it travels one stripe period along x, over an open shutter: stripes
+    across the travel average out (a box blur one period long), stripes along it are untouched,
+    as a camera's motion blur would draw them."""
+    h, w, period = 48, 64, 8
+    rec = np.full((6, 8, 3), 0.5, np.float32)
+    comp = Composer(np.zeros((h, w, 3), np.uint8), np.zeros((h, w, 3), np.uint8), rec, rec,
+                    fade=0.5, cut=0.5)
+    band = stripes(h, w, period, vertical)
+    off = np.zeros((2, 6, 8), np.float32)
+    smear = np.zeros_like(off)
+    smear[0] = period / 8  # cells of 8 px: one period of travel while the shutter is open
+    blurred, _ = comp.carried_band(band, off, smear)
+    instant, _ = comp.carried_band(band, off, None)
+    inner = (slice(4, -4), slice(period, -period))  # away from the frame's edges
+    assert np.allclose(instant, band, atol=1e-5)
+    energy = np.abs(blurred[inner]).mean() / np.abs(band[inner]).mean()
+    assert energy > 0.99 if kept else energy < 0.2
+
+
+def test_shutter_positions_follow_the_longest_smear():
+    rec = np.full((6, 8, 3), 0.5, np.float32)
+    frame = np.zeros((48, 64, 3), np.uint8)
+    comp = Composer(frame, frame, rec, rec, fade=0.5, cut=0.5)
+    assert list(comp.shutter_positions(None)) == [0.0]
+    smear = np.zeros((2, 6, 8), np.float32)
+    assert list(comp.shutter_positions(smear)) == [0.0]  # nothing travels: an instant
+    smear[1, 2, 3] = 3 / 8  # one place moves 3 px down
+    positions = comp.shutter_positions(smear)
+    assert len(positions) == 4 and positions[0] == -0.5 and positions[-1] == 0.5
+    smear[1, 2, 3] = 10.0  # 80 px: capped
+    assert len(comp.shutter_positions(smear)) == 8

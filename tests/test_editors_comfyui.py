@@ -54,11 +54,12 @@ def images(tmp_path_factory):
 
 def call(node_class, **inputs):
     """ComfyUI's execution: check the declared inputs, then obj.FUNCTION(**inputs)."""
-    declared = node_class.INPUT_TYPES()["required"]
-    assert set(inputs) == set(declared)
+    types = node_class.INPUT_TYPES()
+    declared = {**types["required"], **types.get("optional", {})}
+    assert set(types["required"]) <= set(inputs) <= set(declared)
     for name, value in inputs.items():
         kind, options = declared[name][0], (declared[name] + ({},))[1]
-        if kind == "INT":
+        if kind in ("INT", "FLOAT"):
             assert options["min"] <= value <= options["max"]
         elif isinstance(kind, list):
             assert value in kind
@@ -144,3 +145,12 @@ def test_comfyui_node_command_replaces_only_its_own_folder(tmp_path):
     assert (theirs / "__init__.py").read_text() == "# someone else's node\n"
     missing = CliRunner().invoke(cli, ["comfyui-node", "-o", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "no such folder" in missing.output
+
+
+def test_motion_blur_input_reaches_the_morph(node_class, images):
+    a, b = images
+    _, transition = call(node_class, images_a=a, images_b=b, frames=4, method="vae",
+                         overlap=False, seed=0, motion_blur=1.0)
+    spec = TransitionSpec(frames=4, method="vae", motion_blur=1.0)
+    want = list(make_transition(as_uint8(a)[-1], as_uint8(b)[0], spec, load_model()))
+    assert [f.tobytes() for f in as_uint8(transition)] == [f.tobytes() for f in want]

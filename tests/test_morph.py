@@ -136,3 +136,30 @@ def test_the_cache_key_covers_every_module_that_makes_frames():
 
     modules = {f"vae_transition.morph.{m.name}" for m in pkgutil.iter_modules(morph.__path__)}
     assert modules <= set(FRAMES_CODE)
+
+
+def test_shutter_stays_open_a_share_of_each_frames_interval():
+    from vae_transition.morph.vae import open_times
+
+    times = np.arange(1, 5) / 5
+    np.testing.assert_allclose(open_times(times, 0.5), np.full(4, 0.1))
+    np.testing.assert_allclose(open_times(np.array([0.1, 0.5, 0.6]), 1.0), [0.25, 0.25, 0.25])
+    assert not open_times(times, 0.0).any()
+
+
+@pytest.mark.skipif(not shipped_weights_path().is_file(), reason="no shipped weights")
+def test_motion_blur_steadies_moving_texture_and_softens_it():
+    """With the shutter open a whole frame, what the morph moves is blurred along its travel:
+    fewer pixels turn back from frame to frame (coherence up), the middle is softer, and the
+    ends, where nothing travels fast, stay next to the clips."""
+    from vae_transition.weights import load_model
+
+    a, b = photos((320, 192))
+    model = load_model()
+    runs = [list(vae_morph(model, a, b, 12, cfg=MorphConfig(shutter=s))) for s in (0.0, 1.0)]
+    sharp, blurred = (score_transition(a, r, b) for r in runs)
+    assert len(runs[1]) == 12 and runs[1][0].shape == a.shape
+    assert blurred.coherence > sharp.coherence + 0.02, (sharp, blurred)
+    assert blurred.mid_sharpness < sharp.mid_sharpness
+    for run in runs:
+        assert np.abs(run[0].astype(int) - a).mean() < np.abs(run[0].astype(int) - b).mean()

@@ -6,8 +6,8 @@
      "timeline": "otio,fcp7"}
 
 `output` is relative to --out-dir, `clips` relative to the jobs file. Options are spelt as in
-`join --json`'s summary: frames, duration, overlap, method, path, seed, adapt_steps, a_out and
-b_in (two clips) or per-clip in/out, size, fps, timeline, reencode, preview. Blank lines and
+`join --json`'s summary: frames, duration, overlap, method, path, seed, adapt_steps, motion_blur,
+a_out and b_in (two clips) or per-clip in/out, size, fps, timeline, reencode, preview. Blank lines and
 lines starting with `#` are skipped. Any problem is one JobsError that names the file and line.
 Missing or damaged clips are not checked here: they fail their own job, not the batch.
 """
@@ -27,7 +27,7 @@ from vae_transition.timeline.model import parse_formats
 from vae_transition.timing import ClipPoints, Time, parse_duration, parse_time
 
 OPTIONS = ("output", "clips", "frames", "duration", "overlap", "method", "path", "seed",
-           "adapt_steps", "a_out", "b_in", "size", "fps", "timeline", "reencode", "preview")
+           "adapt_steps", "motion_blur", "a_out", "b_in", "size", "fps", "timeline", "reencode", "preview")
 CLIP_KEYS = ("path", "in", "out")
 
 
@@ -108,6 +108,7 @@ def _job(v: dict, where: str, number: int, base: str, out_dir: str, cache: bool,
                           path=_text(v, "path", where) or "lerp",
                           seed=_int(v, "seed", where, 0, limits.MAX_SEED),
                           adapt_steps=_int(v, "adapt_steps", where, 0, 10**6),
+                          motion_blur=_share(v, "motion_blur", where),
                           overlap=_flag(v, "overlap", where))
     if "frames" in v and "duration" in v:
         raise JobsError(f"{where}: give the transition length with frames or duration, not both")
@@ -184,6 +185,13 @@ def _int(v: dict, key: str, where: str, default: int, high: int | None = None) -
         raise JobsError(f"{where}: '{key}' must be a whole number"
                         + (f" in 0..{high}" if high is not None else " >= 0"))
     return value
+
+
+def _share(v: dict, key: str, where: str) -> float:
+    value = v.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise JobsError(f"{where}: '{key}' must be a number in 0..1")
+    return float(value)
 
 
 def _flag(v: dict, key: str, where: str) -> bool:

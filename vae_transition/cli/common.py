@@ -96,6 +96,10 @@ def transition_options(fn):
         click.option("--adapt-steps", default=ADAPT_STEPS, show_default=True,
                      type=click.IntRange(0),
                      help="Fine-tune the VAE on the pair first (cached); 0 turns it off."),
+        click.option("--motion-blur", default=0.0, show_default=True,
+                     type=click.FloatRange(0.0, 1.0),
+                     help="Blur what the morph moves over this share of a frame (0.5: a film "
+                          "camera's 180-degree shutter): steadier fast texture, softer motion."),
         click.option("--model", "model_path", metavar="FILE", default=None,
                      help="VAE weights (.safetensors); default: the shipped model."),
     ]

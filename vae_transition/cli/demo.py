@@ -14,7 +14,8 @@ from vae_transition.cli.common import ffmpeg_option, load_for, note, transition_
 @transition_options
 @ffmpeg_option
 @user_errors
-def demo(out_dir, frames, method, path_kind, seed, adapt_steps, model_path, ffmpeg_path):
+def demo(out_dir, frames, method, path_kind, seed, adapt_steps, motion_blur, model_path,
+         ffmpeg_path):
     """Make two sample clips, join them, and write a contact sheet of the transition.
 
     \b
@@ -26,7 +27,7 @@ def demo(out_dir, frames, method, path_kind, seed, adapt_steps, model_path, ffmp
     from vae_transition.morph.transition import TransitionSpec
 
     spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed,
-                          adapt_steps=adapt_steps)
+                          adapt_steps=adapt_steps, motion_blur=motion_blur)
     paths = run_demo(out_dir, find_ffmpeg(ffmpeg_path), spec, load_for(model_path, method), note)
     for label, path in paths.items():
         click.echo(f"{label}: {path}")

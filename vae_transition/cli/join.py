@@ -42,7 +42,8 @@ from vae_transition.timing import ClipPoints
 @ffmpeg_option
 @click.option("--quiet", "-q", is_flag=True, help="No notes or progress on stderr.")
 @user_errors
-def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, model_path,
+def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, motion_blur,
+         model_path,
          overlap, duration, a_out, b_in, size, fps, jobs, no_cache, preview, as_json, timelines,
          overwrite, reencode, ffmpeg_path, quiet):
     """Join CLIPS (two or more) with a transition at every cut.
@@ -62,7 +63,7 @@ def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps,
     check_length_options(click.get_current_context(), duration)
     clips, lengths, points = _clip_args(clips, list_file, a_out, b_in)
     spec = TransitionSpec(frames=frames, method=method, path=path_kind, seed=seed,
-                          adapt_steps=adapt_steps, overlap=overlap)
+                          adapt_steps=adapt_steps, motion_blur=motion_blur, overlap=overlap)
     request = JoinRequest(clips, output, spec, overwrite=overwrite, reencode=reencode,
                           cut_lengths=lengths, duration=duration, points=points,
                           size=parse_size(size), fps=parse_fps(fps),

@@ -67,12 +67,17 @@ class VAETransition:
             "overlap": ("BOOLEAN", {"default": False, "tooltip": "replace A's last N and B's "
                                     "first N frames instead of inserting N frames"}),
             "seed": ("INT", {"default": 0, "min": 0, "max": MAX_SEED}),
+        }, "optional": {  # optional, so that saved workflows without it still load
+            "motion_blur": ("FLOAT", {"default": 0.0, "min": 0.0, "max": 1.0, "step": 0.05,
+                                      "tooltip": "blur what the morph moves over this share "
+                                      "of a frame (0.5: a 180-degree shutter); 0: none"}),
         }}
 
-    def join(self, images_a, images_b, frames, method, overlap, seed):
+    def join(self, images_a, images_b, frames, method, overlap, seed, motion_blur=0.0):
         """-> (joined, transition): A, the transition, B (overlap: A and B share N frames)."""
         _check(images_a, images_b, frames, overlap)
-        spec = TransitionSpec(frames=frames, method=method, seed=seed, overlap=overlap)
+        spec = TransitionSpec(frames=frames, method=method, seed=seed, overlap=overlap,
+                              motion_blur=motion_blur)
         model = self.model() if method == "vae" else None
         a, b = to_frames(images_a[-frames:] if overlap else images_a[-1:]), \
             to_frames(images_b[:frames] if overlap else images_b[:1])

@@ -24,6 +24,8 @@ from vae_transition.morph.interpolate import ease
 MAX_GAIN = 2.0  # the most the detail band's contrast is restored after resampling
 STILL_BELOW = 0.1  # mean |B - A| (RGB in [0, 1], blurred) under which a region counts as still
 MIN_CUT = 8  # px: the decoder's band keeps at least this long a side
+SHUTTER_STEP = 1.0  # px at the output size between the positions a shutter's blur averages
+MAX_SHUTTER_SAMPLES = 8  # the most positions a blurred frame's detail is carried to
 
 
 def end_fade(t: float, fade: float) -> float:
@@ -158,8 +160,11 @@ class Composer:
         self.fine_a, self.fine_b = band_above(fa, self.cut), band_above(fb, self.cut)
         self.fade, self.drift = fade, drift
 
-    def __call__(self, t: float, decoded: np.ndarray, state) -> np.ndarray:
-        """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame."""
+    def __call__(self, t: float, decoded: np.ndarray, state, smear=None) -> np.ndarray:
+        """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame.
+        smear (2, h, w), cells: how far the content travels while the shutter is open (None:
+        an instant); the carried detail is averaged along it (motion blur). The decoder's band
+        holds nothing a frame's travel (a few px at the working size) would visibly smear."""
         _, off_a, off_b, share = (s.cpu().numpy() if hasattr(s, "cpu") else s for s in state)
         w = self.work
         maps_a, maps_b = w.maps(off_a), w.maps(off_b)
@@ -174,9 +179,35 @@ class Composer:
         keep_b = (1.0 - still) * end_fade(1.0 - t, self.fade) + still * s
         base = (decoded + keep_a * w.carry(self.err_a, maps_a) + keep_b * w.carry(self.err_b, maps_b))
         low = tensors.resize(tensors.resize(base, self.cut), self.size)
-        return low + self._detail(off_a * self.drift, off_b * self.drift, share)
+        smear = None if smear is None else smear * self.drift
+        return low + self._detail(off_a * self.drift, off_b * self.drift, share, smear)
 
-    def _detail(self, off_a: np.ndarray, off_b: np.ndarray, share: np.ndarray) -> np.ndarray:
+    def shutter_positions(self, smear) -> np.ndarray:
+        """Shares of smear, centred on the frame's instant, at which the detail is carried:
+        [0] for an instant (or a smear under a pixel), else one position every SHUTTER_STEP
+        output px along the longest smear, at most MAX_SHUTTER_SAMPLES."""
+        if smear is None:
+            return np.zeros(1)
+        _, ch, cw = smear.shape
+        px = np.hypot(smear[0] * (self.size[0] / cw), smear[1] * (self.size[1] / ch)).max()
+        count = int(np.clip(np.ceil(px / SHUTTER_STEP) + 1, 1, MAX_SHUTTER_SAMPLES))
+        return np.linspace(-0.5, 0.5, count) if count > 1 else np.zeros(1)
+
+    def carried_band(self, band: np.ndarray, off: np.ndarray, smear) -> tuple[np.ndarray, float]:
+        """carry_lossy() of a detail band to off, averaged over the shutter's positions along
+        smear: (the band, the contrast gain, measured at the first position: the others
+        resample at other fractions of a pixel, by the same kernel)."""
+        positions = self.shutter_positions(smear)
+        first = off if smear is None else off + np.float32(positions[0]) * smear
+        moved, gain = self.full.carry_lossy(band, self.full.maps(first))
+        for s in positions[1:]:
+            moved += self.full.carry(band, self.full.maps(off + np.float32(s) * smear))
+        if len(positions) > 1:
+            moved *= np.float32(1.0 / len(positions))
+        return moved, gain
+
+    def _detail(self, off_a: np.ndarray, off_b: np.ndarray, share: np.ndarray,
+                smear=None) -> np.ndarray:
         """(H, W, 3) A's and B's detail bands, each carried with its content, B's with weight
         share (h, w) per place: a plain (monotone) hand-over, since a variance-keeping one makes
         each pixel overshoot and come back, which reads as flicker."""
@@ -187,7 +218,7 @@ class Composer:
             keep = keep * unsqueezed(off)
             if keep.max() < 1e-4:  # not shown yet (or any more): skip its full-size carry
                 continue
-            moved, gain = self.full.carry_lossy(band, self.full.maps(off))
+            moved, gain = self.carried_band(band, off, smear)
             moved *= tensors.resize(keep.astype(np.float32), self.size)[..., None]
             out += moved
             if gain > 1.001:

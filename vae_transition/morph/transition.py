@@ -31,6 +31,9 @@ class TransitionSpec:
     seed: int = 0             # for anything random (the order of value changes, adaptation)
     adapt_steps: int = 0      # per-pair fine-tuning steps for "vae" (0: the model as it is;
                               # measured: 20 steps cost ~3.5 s a cut and changed 1 goal of 54)
+    motion_blur: float = 0.0  # "vae": the share of a frame interval over which what the morph
+                              # moves is blurred along its travel (0.5: a film camera's
+                              # 180-degree shutter); 0: none (MorphConfig.shutter)
     overlap: bool = False     # False (insert): the frames go between A's last and B's first
                               # frame; True: they replace A's last N and B's first N frames,
                               # made from those moving pairs (make_overlap)
@@ -42,6 +45,8 @@ class TransitionSpec:
             raise ValueError(f"unknown method '{self.method}' (choose from {', '.join(METHODS)})")
         if self.adapt_steps < 0:
             raise ValueError(f"--adapt-steps must be 0 or more, got {self.adapt_steps}")
+        if not 0.0 <= self.motion_blur <= 1.0:
+            raise ValueError(f"--motion-blur must be between 0 and 1, got {self.motion_blur}")
         if self.path not in PATHS:
             raise ValueError(f"unknown path '{self.path}' (choose from {', '.join(PATHS)})")
 
@@ -56,7 +61,7 @@ def make_transition(a_last: np.ndarray, b_first: np.ndarray, spec: TransitionSpe
             raise ValueError("the vae method needs a model")
         from vae_transition.morph.vae import MorphConfig, vae_morph  # torch: only to morph
 
-        cfg = MorphConfig(long_side=spec.long_side)
+        cfg = MorphConfig(long_side=spec.long_side, shutter=spec.motion_blur)
         return without_bars(lambda a, b: vae_morph(model, a[0], b[0], spec.frames, spec.path, cfg,
                                                    spec.seed), [a_last], [b_first], spec.frames)
     fn = baselines.crossfade if spec.method == "crossfade" else baselines.flow_morph
@@ -77,7 +82,7 @@ def make_overlap(a_frames, b_frames, spec: TransitionSpec, model=None) -> Iterat
             raise ValueError("the vae method needs a model")
         from vae_transition.morph.vae import MorphConfig, vae_morph_overlap
 
-        cfg = MorphConfig(long_side=spec.long_side)
+        cfg = MorphConfig(long_side=spec.long_side, shutter=spec.motion_blur)
         return without_bars(lambda a, b: vae_morph_overlap(model, a, b, spec.path, cfg, spec.seed),
                             a_frames, b_frames, n)
     return iter(baselines.overlap_frames(a_frames, b_frames, spec.method))

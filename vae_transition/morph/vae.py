@@ -49,6 +49,10 @@ class MorphConfig:
                              # long side / (detail_octave * cut)
     detail_octave: float = 2.5  # the carried detail band spans at least this factor above
                              # the decoder's band, so small clips keep carried detail too
+    shutter: float = 0.0     # share of a frame interval over which the carried detail is
+                             # blurred along its travel (motion blur; 0.5: a film camera's
+                             # 180-degree shutter), in [0, 1]; 0: none. Steadier fast texture,
+                             # softer moving frames (bench/results/tradeoffs.md)
     phases: int = 3          # each picture is encoded at P x P sub-cell shifts, so that the
                              # carried latents are the encoder's own (phases.py): 1 (plain
                              # latents) left a 320 px clip's middle frames at 0.60 of the
@@ -114,10 +118,28 @@ def decoded_at(tr: Transport, times: np.ndarray, decoded: np.ndarray, t: float,
 
 
 def frame_at(compose: Composer, tr: Transport, times: np.ndarray, decoded: np.ndarray, t: float,
-             path: str) -> np.ndarray:
-    """(H, W, 3) uint8 frame at time t: the probes' decode there, composed with the transport."""
+             path: str, open_for: float = 0.0) -> np.ndarray:
+    """(H, W, 3) uint8 frame at time t: the probes' decode there, composed with the transport;
+    its detail blurred over the `open_for` of the transition's time around t (smear_at)."""
     decode_t = decoded_at(tr, times, decoded, t, compose.work)
-    return tensors.to_uint8(compose(t, decode_t, tr.at(t, path == "slerp")))
+    return tensors.to_uint8(compose(t, decode_t, tr.at(t, path == "slerp"),
+                                    smear_at(tr, t, open_for)))
+
+
+def smear_at(tr: Transport, t: float, open_for: float):
+    """(2, h, w) cells: how far the content moves between t - open_for / 2 and t + open_for / 2
+    (it flows along +V, 2 V over the whole way; see decoded_at); None for an instant."""
+    if open_for <= 0:
+        return None
+    lo, hi = max(0.0, t - open_for / 2), min(1.0, t + open_for / 2)
+    return (-2.0 * (tr.travelled(hi) - tr.travelled(lo))) * tr.field.cpu().numpy()
+
+
+def open_times(times: np.ndarray, shutter: float) -> np.ndarray:
+    """For frames at `times` (strictly inside (0, 1)), how long the shutter stays open around
+    each: `shutter` of its frame interval (the mean of the gaps to its neighbours, ends 0, 1)."""
+    edges = np.concatenate([[0.0], np.asarray(times, np.float64), [1.0]])
+    return shutter * 0.5 * (edges[2:] - edges[:-2])
 
 
 def _working_size(frame: np.ndarray, cfg: MorphConfig, downsample: int) -> tuple[int, int]:
@@ -166,8 +188,10 @@ def vae_morph(model, a_last: np.ndarray, b_first: np.ndarray, n: int, path: str 
     compose = Composer(a_last, b_first, plan.decoded[0], plan.decoded[-1], cfg.fade, cfg.cut,
                        cfg.drift)
 
-    yield from in_order(lambda t: frame_at(compose, plan.tr, plan.times, plan.decoded, t, path),
-                        [float(t) for t in plan.out_times])
+    opened = open_times(plan.out_times, cfg.shutter)
+    yield from in_order(lambda k: frame_at(compose, plan.tr, plan.times, plan.decoded,
+                                           float(plan.out_times[k]), path, float(opened[k])),
+                        list(range(n)))
 
 
 def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
@@ -194,6 +218,8 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
 
     carrier = Carrier(*size)
+    opened = open_times(out_times, cfg.shutter)  # the morph's own travel; the clips' motion
+                                                 # keeps the blur their camera gave it
 
     def frame(k: int) -> np.ndarray:
         t = float(out_times[k])
@@ -202,7 +228,8 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
                       moved=lambda off_a, off_b: encode_moved(model, pair, [off_a, off_b], carrier))
         compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.cut,
                            cfg.drift)
-        return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state))
+        return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state,
+                                        smear_at(tr, t, float(opened[k]))))
 
     yield from in_order(frame, list(range(n)))
 

@@ -140,13 +140,14 @@ def free_channel(strips: list[Strip], above: int, start: int, end: int) -> int:
 
 
 def export_args(a: Strip, b: Strip, frames: int, method: str, overlap: bool, seed: int,
-                out: str) -> list[str]:
+                out: str, motion_blur: float = 0.0) -> list[str]:
     """`vae-transition export` arguments for the morph the two strips need: A up to the last
     frame it shows, B from the first, each as a 0-based frame of its file."""
     args = ["export", "--output", out, "--format", "prores", "--frames", str(frames),
             "--method", method, "--seed", str(seed), "--a-out", f"{a.source_out}f",
             "--b-in", f"{b.source_in}f", "--quiet"]
-    return args + (["--overlap"] if overlap else []) + ["--", a.path, b.path]
+    blur = ["--motion-blur", f"{motion_blur:g}"] if motion_blur > 0 else []
+    return args + blur + (["--overlap"] if overlap else []) + ["--", a.path, b.path]
 
 
 def output_path(blend_file: str, temp_folder: str, a: Strip, b: Strip) -> str:

@@ -12,7 +12,7 @@ import os
 import tempfile
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, IntProperty, StringProperty
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 
 from .cut import (AddonError, Edit, Strip, check_rates, export_args, output_path, pick_pair,
                   plan_edit)
@@ -81,6 +81,9 @@ class SEQUENCER_OT_vae_transition(bpy.types.Operator):
                           description="Cover A's last frames and trim B's first ones (both keep "
                                       "playing) instead of inserting the morph between them")
     seed: IntProperty(name="Seed", default=0, min=0, description="Seed for anything random")
+    motion_blur: FloatProperty(name="Motion blur", default=0.0, min=0.0, max=1.0,
+                               description="Blur what the morph moves over this share of a "
+                                           "frame (0.5: a 180-degree shutter); 0: none")
 
     @classmethod
     def poll(cls, context):
@@ -105,7 +108,7 @@ class SEQUENCER_OT_vae_transition(bpy.types.Operator):
         exe = find_executable(addon.preferences.executable if addon else "")
         out = output_path(bpy.data.filepath, media_folder(), a, b)
         run(exe, export_args(a, b, self.frames, self.method, self.overlap,
-                                        self.seed, out))
+                                        self.seed, out, self.motion_blur))
         return apply_edit(scene, edit, out, self.overlap)
 
 
