@@ -181,8 +181,8 @@ def fmt_row(pair: str, label: str, scores, seconds: float) -> str:
 
 def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
     """(rows of the table, the row of the seeds table) for one pair; writes its contact sheet
-    (one row per sheet method), and the README's picture from the default's frames when the
-    pair is --picture's."""
+    (one row per sheet method, then the morph's overlap), and the README's picture from the
+    default's frames when the pair is --picture's."""
     rows, sheets = [], []
     with tempfile.TemporaryDirectory() as workdir:
         clips, points = prepare(ff, pair, 1, workdir)
@@ -196,7 +196,9 @@ def bench_pair(ff, pair, index: int, args, model) -> tuple[list[str], str]:
                 sheets.append(preview.transition_sheet(seq, count=7, cols=7))
             if method is DEFAULT and index == args.picture:
                 preview.write_png(PICTURE, preview.transition_sheet(seq, count=10, cols=5))
-        rows += overlap_rows(ff, pair, args, model, workdir)
+        more, overlap_sheet = overlap_rows(ff, pair, args, model, workdir)
+        rows += more
+        sheets.append(overlap_sheet)
         seeds = seeds_row(ff, clips, points, pair, args, model, workdir)
     preview.write_png(os.path.join(args.out, f"pair{index}.png"), preview.stack_rows(sheets))
     return rows, seeds
@@ -218,22 +220,25 @@ OVERLAPS = (Method("vae --overlap (2 s clips)", TransitionSpec(overlap=True)),
                                                                      overlap=True)))
 
 
-def overlap_rows(ff, pair, args, model, workdir: str) -> list[str]:
+def overlap_rows(ff, pair, args, model, workdir: str) -> tuple[list[str], np.ndarray]:
     """The default morph in overlap mode: 2-second clips (48 frames), so that both keep playing
     under the transition; scored against the frames the file shows beside it. The crossfade
-    of the same frames shows what the clips' own motion does to the step metrics."""
+    of the same frames shows what the clips' own motion does to the step metrics. Returns the
+    rows and the contact sheet of the morph's overlap (the sheet's last row)."""
     clips, points = prepare(ff, pair, 2, workdir)
-    rows = []
+    rows, sheet = [], None
     for method in OVERLAPS:
         seq, cut, span = run_method(ff, clips, method, model, args.frames, args.seed, workdir,
                                     points)
         rows.append(fmt_row(pair.name, method.label,
                             score_transition(seq[0], seq[1:-1], seq[-1]), cut.seconds))
         print(rows[-1], flush=True)
+        if sheet is None:
+            sheet = preview.transition_sheet(seq, count=7, cols=7)
     rows.append(own_motion_row(ff, pair.name, joined_path(workdir, OVERLAPS[-1]), span,
                                args.frames))
     print(rows[-1], flush=True)
-    return rows
+    return rows, sheet
 
 
 def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> str:
@@ -293,7 +298,7 @@ def report(args, ff, model) -> str:
     results = [bench_pair(ff, pairs[i], i, args, model) for i in chosen]
     rows, seed_rows = [r for rs, _ in results for r in rs], [sr for _, sr in results]
     goals = ", ".join(f"{k.replace('_', ' ')} {op} {v}" for k, (op, v) in GOALS.items())
-    sheet_rows = ", ".join(m.label for m in METHODS if m.sheet)
+    sheet_rows = ", ".join([m.label for m in METHODS if m.sheet] + [OVERLAPS[0].label])
     text = (f"# Transition quality\n\n{args.frames}-frame transitions, seed {args.seed}, joined "
             f"through the pipeline and measured from the written file. Goals: {goals} (✗ marks "
             f"a miss). Contact sheets: `pairN.png` (rows: {sheet_rows}).\n\n"

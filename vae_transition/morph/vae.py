@@ -52,7 +52,7 @@ class MorphConfig:
     shutter: float = 0.0     # share of a frame interval over which the carried detail is
                              # blurred along its travel (motion blur; 0.5: a film camera's
                              # 180-degree shutter), in [0, 1]; 0: none. Steadier fast texture,
-                             # softer moving frames (bench/results/tradeoffs.md)
+                             # softer moving frames (bench/results/motion_blur.md)
     phases: int = 3          # each picture is encoded at P x P sub-cell shifts, so that the
                              # carried latents are the encoder's own (phases.py): 1 (plain
                              # latents) left a 320 px clip's middle frames at 0.60 of the
@@ -127,8 +127,9 @@ def frame_at(compose: Composer, tr: Transport, times: np.ndarray, decoded: np.nd
 
 
 def smear_at(tr: Transport, t: float, open_for: float):
-    """(2, h, w) cells: how far the content moves between t - open_for / 2 and t + open_for / 2
-    (it flows along +V, 2 V over the whole way; see decoded_at); None for an instant."""
+    """(2, h, w) cells: how far each place's source offsets (A's and B's alike) change between
+    t - open_for / 2 and t + open_for / 2, the content moving the opposite way (along +V, 2 V
+    over the whole way; see decoded_at); None for an instant."""
     if open_for <= 0:
         return None
     lo, hi = max(0.0, t - open_for / 2), min(1.0, t + open_for / 2)
