@@ -20,6 +20,7 @@ import numpy as np
 from vae_transition import tensors
 from vae_transition.metrics import luma, luma_steps, metric_luma
 from vae_transition.morph.compose import Carrier, Composer, detail_energy
+from vae_transition.morph.follow import follow_weights, frame_fields
 from vae_transition.morph.pacing import against_motion, clip_motion, even_steps, paced_times
 from vae_transition.morph.phases import encode, encode_moved, phase_latents, plain
 from vae_transition.morph.transport import Transport, TransportConfig, build
@@ -53,6 +54,8 @@ class MorphConfig:
                              # blurred along its travel (motion blur; 0.5: a film camera's
                              # 180-degree shutter), in [0, 1]; 0: none. Steadier fast texture,
                              # softer moving frames (bench/results/motion_blur.md)
+    follow: bool = True      # overlap mode: the field follows each clip's own camera motion
+                             # from the middle pair (follow.py); False: one field for all
     phases: int = 3          # each picture is encoded at P x P sub-cell shifts, so that the
                              # carried latents are the encoder's own (phases.py): 1 (plain
                              # latents) left a 320 px clip's middle frames at 0.60 of the
@@ -219,20 +222,32 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     recs = decode(model, z)  # (2n, h, w, 3): each frame's own reconstruction, for the error
 
     carrier = Carrier(*size)
+    transports = (followed(tr, smalls[:n], smalls[n:], mid, size, out_times) if cfg.follow
+                  else [tr] * n)
     opened = open_times(out_times, cfg.shutter)  # the morph's own travel; the clips' motion
                                                  # keeps the blur their camera gave it
 
     def frame(k: int) -> np.ndarray:
-        t = float(out_times[k])
+        t, tr_k = float(out_times[k]), transports[k]
         pair = [smalls[k], smalls[n + k]]
-        state = tr.at(t, path == "slerp",
+        state = tr_k.at(t, path == "slerp",
                       moved=lambda off_a, off_b: encode_moved(model, pair, [off_a, off_b], carrier))
         compose = Composer(a_frames[k], b_frames[k], recs[k], recs[n + k], cfg.fade, cfg.cut,
                            cfg.drift)
         return tensors.to_uint8(compose(t, decode(model, state[0][None])[0], state,
-                                        smear_at(tr, t, float(opened[k]))))
+                                        smear_at(tr_k, t, float(opened[k]))))
 
     yield from in_order(frame, list(range(n)))
+
+
+def followed(tr: Transport, a_smalls, b_smalls, mid: int, size: tuple[int, int],
+             times: np.ndarray) -> list:
+    """One Transport per overlap frame (at `times`): the middle pair's, its field carried along
+    the clips' own motion since the middle (follow.py); the hand-over schedule stays the plan's."""
+    h, w = tr.field.shape[-2:]
+    fields = frame_fields(tr.field, a_smalls, b_smalls, mid, (size[0] / w, size[1] / h),
+                          follow_weights(np.asarray(times, np.float64)))
+    return [replace(tr, field=f) for f in fields]
 
 
 def overlap_times(plan: Plan, a_frames, b_frames, path: str) -> np.ndarray:
