@@ -24,13 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 GRID_STEP = 8          # px at the working size between the flow samples the fit reads
-MIN_INLIERS = 0.5      # below this share of samples agreeing, the fit is not trusted: no motion
+MIN_INLIERS = 0.5      # below this share of samples agreeing, the fit is not trusted
 RANSAC_PX = 1.0        # px: a sample further than this from the fitted map is an outlier
-
-
-IDENTITY = np.float32([[1, 0, 0], [0, 1, 0]])
 TREND_DEGREE = 2       # a camera's move over a second is smooth: each map's six numbers are a
                        # polynomial of this degree in the frame number
+IDENTITY = np.float32([[1, 0, 0], [0, 1, 0]])  # no motion
 
 
 def affine_motion(first: np.ndarray, later: np.ndarray) -> np.ndarray | None:
@@ -58,7 +56,7 @@ def camera_path(smalls, mid: int) -> list[np.ndarray]:
     """One (2, 3) map per frame of a clip (working-size uint8 frames) from its middle frame:
     the fitted maps' smooth trend (TREND_DEGREE), so that one frame's stray fit cannot make
     the morph jump; the identity for every frame when fewer than half the fits are trusted
-    (an animated source, a flat picture)."""
+    (an animated source: plasma, an automaton)."""
     fits = [IDENTITY if k == mid else affine_motion(smalls[mid], f) for k, f in enumerate(smalls)]
     ks = np.array([k for k, m in enumerate(fits) if m is not None], np.float64)
     if len(ks) < max(TREND_DEGREE + 1, len(smalls) / 2):
@@ -92,9 +90,9 @@ def followed_field(field, u_a: np.ndarray, u_b: np.ndarray):
 
     from vae_transition.morph.field import sample
 
-    mean = torch.from_numpy(-(u_a + u_b) / 2).to(field)
+    back = torch.from_numpy(-(u_a + u_b) / 2).to(field)   # to where the mean motion came from
     half_diff = torch.from_numpy((u_a - u_b) / 2).to(field)
-    return sample(field, mean) - half_diff
+    return sample(field, back) - half_diff
 
 
 def follow_weights(times: np.ndarray) -> np.ndarray:
