@@ -83,6 +83,10 @@ def test_export_args_take_the_strips_source_frames():
     assert args[args.index("--b-in") + 1] == "5f"
     assert "--overlap" in args and args[-3:] == ["--", "/m/a.mp4", "/m/b.mp4"]
     assert "--overlap" not in export_args(A, B, 6, "vae", False, 0, "/o.mov")
+    blurred = export_args(A, B, 6, "vae", False, 0, "/o.mov", motion_blur=0.5)
+    assert blurred[blurred.index("--motion-blur") + 1] == "0.5"
+    assert blurred[-3:] == ["--", A.path, B.path]
+    assert "--motion-blur" not in export_args(A, B, 6, "vae", False, 0, "/o.mov")
 
 
 def test_output_goes_beside_the_blend_or_into_the_temp_folder(tmp_path):

@@ -6,9 +6,10 @@
      "timeline": "otio,fcp7"}
 
 `output` is relative to --out-dir, `clips` relative to the jobs file. Options are spelt as in
-`join --json`'s summary: frames, duration, overlap, method, path, seed, adapt_steps, motion_blur,
-a_out and b_in (two clips) or per-clip in/out, size, fps, timeline, reencode, preview. Blank lines and
-lines starting with `#` are skipped. Any problem is one JobsError that names the file and line.
+`join --json`'s summary: frames, duration, overlap, method, path, seed, adapt_steps,
+motion_blur, a_out and b_in (two clips) or per-clip in/out, size, fps, timeline, reencode,
+preview. Blank lines and lines starting with `#` are skipped. Any problem is one JobsError
+that names the file and line.
 Missing or damaged clips are not checked here: they fail their own job, not the batch.
 """
 
@@ -27,7 +28,8 @@ from vae_transition.timeline.model import parse_formats
 from vae_transition.timing import ClipPoints, Time, parse_duration, parse_time
 
 OPTIONS = ("output", "clips", "frames", "duration", "overlap", "method", "path", "seed",
-           "adapt_steps", "motion_blur", "a_out", "b_in", "size", "fps", "timeline", "reencode", "preview")
+           "adapt_steps", "motion_blur", "a_out", "b_in", "size", "fps", "timeline", "reencode",
+           "preview")
 CLIP_KEYS = ("path", "in", "out")
 
 

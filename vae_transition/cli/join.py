@@ -43,9 +43,8 @@ from vae_transition.timing import ClipPoints
 @click.option("--quiet", "-q", is_flag=True, help="No notes or progress on stderr.")
 @user_errors
 def join(clips, output, list_file, frames, method, path_kind, seed, adapt_steps, motion_blur,
-         model_path,
-         overlap, duration, a_out, b_in, size, fps, jobs, no_cache, preview, as_json, timelines,
-         overwrite, reencode, ffmpeg_path, quiet):
+         model_path, overlap, duration, a_out, b_in, size, fps, jobs, no_cache, preview, as_json,
+         timelines, overwrite, reencode, ffmpeg_path, quiet):
     """Join CLIPS (two or more) with a transition at every cut.
 
     \b

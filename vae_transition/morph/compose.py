@@ -163,8 +163,9 @@ class Composer:
     def __call__(self, t: float, decoded: np.ndarray, state, smear=None) -> np.ndarray:
         """(h, w, 3) decode at time t and Transport.at(t) -> (H, W, 3) float32 frame.
         smear (2, h, w), cells: how far the source offsets change while the shutter is open
-        (vae.smear_at; None: an instant); the carried detail is averaged along it (motion blur). The decoder's band
-        holds nothing a frame's travel (a few px at the working size) would visibly smear."""
+        (vae.smear_at; None: an instant); the carried detail is averaged along it (motion
+        blur). The decoder's band holds nothing a frame's travel (a few px at the working
+        size) would visibly smear."""
         _, off_a, off_b, share = (s.cpu().numpy() if hasattr(s, "cpu") else s for s in state)
         w = self.work
         maps_a, maps_b = w.maps(off_a), w.maps(off_b)
