@@ -233,7 +233,7 @@ def overlap_rows(ff, pair, args, model, workdir: str) -> tuple[list[str], np.nda
         rows.append(fmt_row(pair.name, method.label,
                             score_transition(seq[0], seq[1:-1], seq[-1]), cut.seconds))
         print(rows[-1], flush=True)
-        if sheet is None:
+        if method is OVERLAPS[0]:  # the morph's overlap, not the crossfade's
             sheet = preview.transition_sheet(seq, count=7, cols=7)
     rows.append(own_motion_row(ff, pair.name, joined_path(workdir, OVERLAPS[-1]), span,
                                args.frames))

@@ -16,8 +16,8 @@ def summary(result, spec) -> dict:
         "output": result.out, "frames": result.total_frames, "width": result.width,
         "height": result.height, "fps": str(result.fps), "audio": result.has_audio,
         "passthrough": result.passthrough, "method": spec.method, "path": spec.path,
-        "overlap": spec.overlap, "motion_blur": spec.motion_blur, "reencoded_clip_frames": result.reencoded,
-        "copied_clip_frames": result.copied,
+        "overlap": spec.overlap, "motion_blur": spec.motion_blur,
+        "reencoded_clip_frames": result.reencoded, "copied_clip_frames": result.copied,
         "clip_ranges": [list(r) for r in result.ranges],
         "timings": {k: round(v, 3) for k, v in result.timings.items()}, "cuts": cuts,
         "previews": list(result.previews), "timelines": list(result.timeline_files)}

@@ -31,14 +31,15 @@ TREND_DEGREE = 2       # a camera's move over a second is smooth: each map's six
 IDENTITY = np.float32([[1, 0, 0], [0, 1, 0]])  # no motion
 
 
-def affine_motion(first: np.ndarray, later: np.ndarray) -> np.ndarray | None:
+def affine_motion(first: np.ndarray, later: np.ndarray, dis=None) -> np.ndarray | None:
     """(2, 3) affine map T with first's content at x found at T x in later; both (h, w, 3)
     uint8 at the working size. None when the fit is not trusted (a change that is not camera
-    motion: an animated source, a cut)."""
+    motion: an animated source, a cut). dis: a DIS flow object to reuse (one per call if none)."""
     import cv2
 
+    dis = dis or cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     grey = [cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in (first, later)]
-    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM).calc(*grey, None)
+    flow = dis.calc(*grey, None)
     h, w = flow.shape[:2]
     ys, xs = np.mgrid[GRID_STEP // 2:h:GRID_STEP, GRID_STEP // 2:w:GRID_STEP]
     src = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
@@ -57,7 +58,11 @@ def camera_path(smalls, mid: int) -> list[np.ndarray]:
     the fitted maps' smooth trend (TREND_DEGREE), so that one frame's stray fit cannot make
     the morph jump; the identity for every frame when fewer than half the fits are trusted
     (an animated source: plasma, an automaton)."""
-    fits = [IDENTITY if k == mid else affine_motion(smalls[mid], f) for k, f in enumerate(smalls)]
+    import cv2
+
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    fits = [IDENTITY if k == mid else affine_motion(smalls[mid], f, dis)
+            for k, f in enumerate(smalls)]
     ks = np.array([k for k, m in enumerate(fits) if m is not None], np.float64)
     if len(ks) < max(TREND_DEGREE + 1, len(smalls) / 2):
         return [IDENTITY] * len(smalls)
