@@ -34,7 +34,7 @@ from ffmpeg_scripts import encode, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from vae_transition import tensors  # noqa: E402
 from vae_transition.join import clipframes, plan  # noqa: E402
-from vae_transition.metrics import GOALS, score_transition  # noqa: E402
+from vae_transition.metrics import GOALS, METRICS, score_transition  # noqa: E402
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph import transport  # noqa: E402
 from vae_transition.morph.field import fit_field, sample  # noqa: E402
@@ -167,7 +167,7 @@ def main(argv=None) -> int:
 
 
 def write(args, chosen, scores, psnr) -> None:
-    keys = list(GOALS)
+    keys = list(METRICS)
     rows = []
     for (source, draw), got in scores.items():
         means = " | ".join(f"{np.mean([getattr(s, k) for s in got]):.2f}" for k in keys)

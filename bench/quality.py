@@ -40,8 +40,8 @@ from ffmpeg_scripts.samples import pan_clip_args, source_clip_args  # noqa: E402
 from vae_transition.join import previews as preview  # noqa: E402
 from vae_transition.join.demo import FPS  # noqa: E402
 from vae_transition.join.pipeline import JoinRequest, join  # noqa: E402
-from vae_transition.metrics import (GOALS, frames_coherence, frames_pacing,  # noqa: E402
-                                    frames_wholeness, score_transition)
+from vae_transition.metrics import (GOALS, METRICS, frames_coherence,  # noqa: E402
+                                    frames_pacing, frames_wholeness, score_transition)
 from vae_transition.model import ResizeAutoencoder  # noqa: E402
 from vae_transition.morph.transition import TransitionSpec  # noqa: E402
 from vae_transition.train.dataset import PLASMA  # noqa: E402
@@ -175,7 +175,7 @@ def run_method(ff, clips, method: Method, model, n: int, seed: int, workdir: str
 
 def fmt_row(pair: str, label: str, scores, seconds: float) -> str:
     met = scores.meets_goals()
-    cells = [f"{v:.2f}" + ("" if met[k] else " ✗") for k, v in scores.as_dict().items()]
+    cells = [f"{v:.2f}" + ("" if met.get(k, True) else " ✗") for k, v in scores.as_dict().items()]
     return f"| {pair} | {label} | " + " | ".join(cells) + f" | {seconds:.2f} |"
 
 
@@ -251,12 +251,13 @@ def own_motion_row(ff, name: str, out: str, span: tuple[int, int], n: int) -> st
     before = list(frames.iter_frames(ff, info, start=max(0, start - n - 2),
                                      count=min(start, n + 2)))
     after = list(frames.iter_frames(ff, info, start=end, count=n + 2))
-    cells = ["—"] * len(GOALS)
-    cells[list(GOALS).index("coherence")] = \
-        f"{frames_coherence(before):.2f} / {frames_coherence(after):.2f}"
-    cells[list(GOALS).index("pacing")] = \
+    (along_a, place_a), (along_b, place_b) = frames_coherence(before), frames_coherence(after)
+    cells = ["—"] * len(METRICS)
+    cells[METRICS.index("coherence")] = f"{along_a:.2f} / {along_b:.2f}"
+    cells[METRICS.index("coherence_in_place")] = f"{place_a:.2f} / {place_b:.2f}"
+    cells[METRICS.index("pacing")] = \
         f"{frames_pacing(before):.2f} / {frames_pacing(after):.2f}"
-    cells[list(GOALS).index("wholeness")] = \
+    cells[METRICS.index("wholeness")] = \
         f"{frames_wholeness(before):.2f} / {frames_wholeness(after):.2f}"
     return f"| {name} | the clips' own motion beside the overlap (A's / B's frames) | " + \
         " | ".join(cells) + " | |"
@@ -292,9 +293,9 @@ def report(args, ff, model) -> str:
     chosen = args.pairs if args.pairs else range(len(pairs))
     if any(i >= len(PAIRS) for i in chosen):
         footage.fetch_footage()
-    names = " | ".join(k.replace("_", " ") for k in GOALS)
+    names = " | ".join(k.replace("_", " ") for k in METRICS)
     header = (f"| pair | method | {names} | s / transition |\n"
-              "|---|---|" + "---|" * len(GOALS) + "---|")
+              "|---|---|" + "---|" * len(METRICS) + "---|")
     results = [bench_pair(ff, pairs[i], i, args, model) for i in chosen]
     rows, seed_rows = [r for rs, _ in results for r in rs], [sr for _, sr in results]
     goals = ", ".join(f"{k.replace('_', ' ')} {op} {v}" for k, (op, v) in GOALS.items())

@@ -8,6 +8,7 @@ import pytest
 
 from vae_transition.metrics import (
     GOALS,
+    METRICS,
     TransitionScores,
     frames_coherence,
     frames_pacing,
@@ -92,14 +93,16 @@ def test_blurred_crossfade_is_not_sharp():
     assert s.mid_sharpness < 0.1
 
 
-def test_a_pan_over_texture_turns_pixels_back_and_forth_a_fade_does_not():
+def test_a_pan_over_texture_turns_pixels_back_and_forth_in_place_not_along_its_motion():
     """frames_coherence, the overlap rows' reference: a clip panning over fine texture scores
-    well under 1 on its own (each pixel sees darker and lighter texture pass), a fade 1."""
+    well under 1 in place (each pixel sees darker and lighter texture pass) and near 1 along
+    its motion; a fade scores 1 in both readings."""
     h, w, n = 96, 128, 12
     big = texture(h, w + 4 * n, seed=4)
     pan = [np.ascontiguousarray(big[:, 4 * i:4 * i + w]) for i in range(n)]  # 4 px a frame
-    assert frames_coherence(pan) < 0.8
-    assert frames_coherence(blend(texture(h, w, seed=5), texture(h, w, seed=6), n)) > 0.98
+    along, place = frames_coherence(pan)
+    assert place < 0.8 and along > 0.95
+    assert min(frames_coherence(blend(texture(h, w, seed=5), texture(h, w, seed=6), n))) > 0.98
 
 
 def test_a_clip_conformed_to_another_rate_paces_unevenly():
@@ -172,7 +175,8 @@ def test_static_sequence_scores_without_dividing_by_zero():
     s = score_transition(a, [a, a, a], a)
     assert s.as_dict() == {"splice_ratio": 1.0, "pacing": 1.0, "dissolve_fit": 0.0,
                            "mid_sharpness": 1.0, "novelty": 1.0, "coherence": 1.0,
-                           "mid_sharpness_2x": 1.0, "mid_sharpness_4x": 1.0, "wholeness": 1.0}
+                           "mid_sharpness_2x": 1.0, "mid_sharpness_4x": 1.0, "wholeness": 1.0,
+                           "coherence_in_place": 1.0}
     flat = np.full((32, 48, 3), 128, np.uint8)
     assert score_transition(flat, [flat], flat).mid_sharpness == 1.0  # 0 / 0 Laplacian
 
@@ -185,12 +189,14 @@ def test_step_sizes_are_resolution_independent():
 
 
 def test_goals_and_meets_goals():
-    assert set(GOALS) == set(TransitionScores(1, 1, 0, 1, 1, 1, 1, 1, 1).as_dict())
+    scores = TransitionScores(1, 1, 0, 1, 1, 1, 1, 1, 1, 1)
+    assert set(GOALS) == set(scores.meets_goals()) == set(METRICS) - {"coherence_in_place"}
+    assert list(METRICS) == list(scores.as_dict())
     good = TransitionScores(splice_ratio=1.5, pacing=1.2, dissolve_fit=0.5, mid_sharpness=0.8,
                             novelty=0.15, coherence=0.8, mid_sharpness_2x=0.8,
-                            mid_sharpness_4x=0.8, wholeness=0.6)
-    assert all(good.meets_goals().values())  # thresholds are inclusive
-    bad = TransitionScores(math.inf, math.nan, 0.9, 0.5, 0.0, 0.5, 0.5, math.nan, 0.1)
+                            mid_sharpness_4x=0.8, wholeness=0.6, coherence_in_place=0.1)
+    assert all(good.meets_goals().values())  # thresholds are inclusive; in place has no goal
+    bad = TransitionScores(math.inf, math.nan, 0.9, 0.5, 0.0, 0.5, 0.5, math.nan, 0.1, 1.0)
     assert not any(bad.meets_goals().values())
 
 

@@ -150,8 +150,8 @@ def test_shutter_stays_open_a_share_of_each_frames_interval():
 @pytest.mark.skipif(not shipped_weights_path().is_file(), reason="no shipped weights")
 def test_motion_blur_steadies_moving_texture_and_softens_it():
     """With the shutter open a whole frame, what the morph moves is blurred along its travel:
-    fewer pixels turn back from frame to frame (coherence up), the middle is softer, and the
-    ends, where nothing travels fast, stay next to the clips."""
+    fewer pixels turn back from frame to frame in place (texture passing a pixel is averaged),
+    the middle is softer, and the ends, where nothing travels fast, stay next to the clips."""
     from vae_transition.weights import load_model
 
     a, b = photos((320, 192))
@@ -159,7 +159,7 @@ def test_motion_blur_steadies_moving_texture_and_softens_it():
     runs = [list(vae_morph(model, a, b, 12, cfg=MorphConfig(shutter=s))) for s in (0.0, 1.0)]
     sharp, blurred = (score_transition(a, r, b) for r in runs)
     assert len(runs[1]) == 12 and runs[1][0].shape == a.shape
-    assert blurred.coherence > sharp.coherence + 0.02, (sharp, blurred)
+    assert blurred.coherence_in_place > sharp.coherence_in_place + 0.02, (sharp, blurred)
     assert blurred.mid_sharpness < sharp.mid_sharpness
     for run in runs:
         assert np.abs(run[0].astype(int) - a).mean() < np.abs(run[0].astype(int) - b).mean()

@@ -8,7 +8,9 @@ The step metrics use luma resized so the long side is 256 px, which makes them i
 the clip resolution; mid sharpness uses full-resolution luma, where blur is visible, and again
 one and two pyramid levels down (mid_sharpness_2x, _4x), so that pixel-level grain over soft
 blobs (sharp at the finest scale, none at the scale of shapes) does not pass. Wholeness
-(wholeness.py) asks whether what is new mid-way is A and B bent, or A and B in pieces.
+(wholeness.py) asks whether what is new mid-way is A and B bent, or A and B in pieces;
+coherence (coherence.py) whether change turns back, read along the motion (and, reported
+beside it with no goal, in place: where moving texture turns pixels back and forth too).
 
 S = [A_last, T_1, ..., T_N, B_first] and s_k = mean |S_(k+1) - S_k| for k = 0..N.
 
@@ -24,11 +26,12 @@ Degenerate cases, chosen so that no metric divides by zero:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Sequence
 
 import numpy as np
 
+from . import coherence
 from .tensors import resize, to_float, working_size
 from .wholeness import wholeness
 
@@ -42,7 +45,8 @@ GOALS: dict[str, tuple[str, float]] = {
     "dissolve_fit": ("<=", 0.5),  # the frames do not just fade A into B (a crossfade scores 1.0)
     "mid_sharpness": (">=", 0.8),  # the middle is not blurred (a crossfade scores about 0.5)
     "novelty": (">=", 0.15),  # the middle is not a per-pixel mix of A and B (a wipe scores 0)
-    "coherence": (">=", 0.8),  # change keeps its direction (frame-to-frame flicker scores 0.5)
+    "coherence": (">=", 0.8),  # change keeps its direction along the motion (frame-to-frame
+                               # flicker scores 0.5, a pan 1; coherence.py)
     "mid_sharpness_2x": (">=", 0.8),  # mid sharpness one pyramid level down (half size)
     "mid_sharpness_4x": (">=", 0.8),  # two levels down: pixel grain cannot stand in for shapes
     "wholeness": (">=", 0.6),  # what is new mid-way is A and B bent, not in pieces (a mosaic of
@@ -58,22 +62,29 @@ class TransitionScores:
     dissolve_fit: float  # mean cos^2(step, B_first - A_last) in [0, 1]; goal <= 0.5
     mid_sharpness: float  # Laplacian variance vs. the blend of A's and B's; goal >= 0.8
     novelty: float  # what no per-pixel mix of A and B explains, middle third; goal >= 0.15
-    coherence: float  # |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|) in [0, 1]; goal >= 0.8
+    coherence: float  # share of change that does not turn back, along the motion; >= 0.8
     mid_sharpness_2x: float  # mid_sharpness of the frames at half size (pyramid level 1)
     mid_sharpness_4x: float  # ... at a quarter size (level 2); goals >= 0.8
     wholeness: float  # share of the middle's novel content that smooth warps explain; >= 0.6
+    coherence_in_place: float  # |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|) per pixel;
+                               # reported, no goal (moving texture turns pixels back and forth)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def meets_goals(self) -> dict[str, bool]:
-        """Metric name -> whether it meets its goal in GOALS (nan and inf never do)."""
+        """Goal name (GOALS) -> whether it is met (nan and inf never are); only the metrics
+        with a goal are listed."""
         out = {}
         for name, (op, limit) in GOALS.items():
             value = getattr(self, name)
             ok = value <= limit if op == "<=" else value >= limit
             out[name] = bool(np.isfinite(value) and ok)
         return out
+
+
+# every metric score_transition reports, in table order: the goals', then those without one
+METRICS: tuple[str, ...] = tuple(f.name for f in fields(TransitionScores))
 
 
 def luma(frame: np.ndarray) -> np.ndarray:
@@ -121,10 +132,11 @@ def score_transition(
         dissolve_fit=_dissolve_fit(ys),
         mid_sharpness=_mid_sharpness(a_last, frames, b_first),
         novelty=novelty(rgbs),
-        coherence=coherence(rgbs),
+        coherence=coherence.along_motion(rgbs),
         mid_sharpness_2x=_mid_sharpness(a_last, frames, b_first, level=1),
         mid_sharpness_4x=_mid_sharpness(a_last, frames, b_first, level=2),
         wholeness=wholeness(rgbs, middle_third(len(frames))),
+        coherence_in_place=coherence.in_place(rgbs),
     )
 
 
@@ -233,26 +245,12 @@ def novelty(rgbs: Sequence[np.ndarray]) -> float:
     return float(np.mean([novelty_of(a, rgbs[i], b) for i in middle_third(n)]))
 
 
-def coherence(rgbs: Sequence[np.ndarray]) -> float:
-    """Mean over k = 1..N of |S_k+1 - S_k-1| / (|S_k+1 - S_k| + |S_k - S_k-1|), mean abs values.
-
-    rgbs = [A_last, T_1..T_N, B_first] as _rgb_small gives them (RGB, 256 px long side). 1 when
-    change keeps its direction, 0.5 for frame-to-frame flicker; a held frame (both steps zero)
-    counts as 1 (nothing turns back).
-    """
-    vals = []
-    for k in range(1, len(rgbs) - 1):
-        span = float(np.abs(rgbs[k + 1] - rgbs[k - 1]).mean())
-        path = float(np.abs(rgbs[k + 1] - rgbs[k]).mean() + np.abs(rgbs[k] - rgbs[k - 1]).mean())
-        vals.append(_ratio(span, path))
-    return float(np.mean(vals)) if vals else 1.0
-
-
-def frames_coherence(frames: Sequence[np.ndarray]) -> float:
-    """coherence() of any run of uint8 frames, e.g. a clip's own frames beside a transition:
-    how far its own motion keeps each pixel's change in one direction (a pan over texture
-    does not), the reference for an overlap, where the clips keep playing under the morph."""
-    return coherence([_rgb_small(f) for f in frames])
+def frames_coherence(frames: Sequence[np.ndarray]) -> tuple[float, float]:
+    """(along the motion, in place) coherence of any run of uint8 frames, e.g. a clip's own
+    frames beside a transition, the reference for an overlap, where the clips keep playing
+    under the morph (a pan over texture is steady along its motion, not in place)."""
+    rgbs = [_rgb_small(f) for f in frames]
+    return coherence.along_motion(rgbs), coherence.in_place(rgbs)
 
 
 def frames_wholeness(frames: Sequence[np.ndarray]) -> float:

@@ -53,16 +53,16 @@ def warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
                      borderMode=cv2.BORDER_REPLICATE)
 
 
-def smooth_flow(flow: np.ndarray, window: int = MEDIAN) -> np.ndarray:
+def smooth_flow(flow: np.ndarray, window: int = MEDIAN, step: float = STEP) -> np.ndarray:
     """(h, w, 2) flow, median-filtered per component over window x window px: piecewise smooth.
-    (OpenCV's median takes large windows on 8-bit images only: the flow is quantised by STEP,
-    within +-64 px; larger moves are clipped, which only lowers the score.)"""
+    (OpenCV's median takes large windows on 8-bit images only: the flow is quantised by step,
+    within +-128 steps (64 px at STEP); larger moves are clipped, which only lowers the score.)"""
     import cv2
 
     out = np.empty_like(flow)
     for c in range(2):
-        q = np.clip(np.rint(flow[..., c] / STEP) + 128, 0, 255).astype(np.uint8)
-        out[..., c] = (cv2.medianBlur(q, window).astype(np.float32) - 128) * STEP
+        q = np.clip(np.rint(flow[..., c] / step) + 128, 0, 255).astype(np.uint8)
+        out[..., c] = (cv2.medianBlur(q, window).astype(np.float32) - 128) * step
     return out
 
 

@@ -88,8 +88,12 @@ def _measure(ff, info, start: int, end: int):
 def _table(scores) -> None:
     from vae_transition.metrics import GOALS
 
-    met, width = scores.meets_goals(), max(len(name) for name in GOALS)
-    for name, value in scores.as_dict().items():
+    values = scores.as_dict()
+    met, width = scores.meets_goals(), max(len(name) for name in values)
+    for name, value in values.items():
+        if name not in GOALS:  # reported beside the goals, e.g. coherence in place
+            click.echo(f"{name:{width}s} {value:7.3f}   (no goal)")
+            continue
         op, limit = GOALS[name]
         click.echo(f"{name:{width}s} {value:7.3f}   goal {op} {limit:<4}   "
                    f"{'ok' if met[name] else 'MISS'}")
