@@ -4,11 +4,10 @@ costs in sharpness and time, on every quality-bench pair, joined and read back f
     python bench/motion_blur.py                 # all pairs -> bench/results/motion_blur.md + .png
     python bench/motion_blur.py --pairs 2 8     # a subset
 
-Coherence asks that each pixel's change keeps its direction from frame to frame; fine texture
-that travels more than about a pixel a frame turns pixels back and forth, which a viewer reads
-as flicker (on the quality bench, the misses of china -> flower and bars -> cellular automaton
-are all in the band above a 3 px blur: their low band scores 0.98 and 0.87). A camera draws such
-texture smeared along its travel; the shutter share says over how much of a frame interval.
+Fine texture that travels more than about a pixel a frame turns each pixel back and forth
+(coherence in place; coherence along the motion, the goal, follows the texture instead), and a
+viewer may see it strobe where a camera would have drawn it smeared along its travel; the
+shutter share says over how much of a frame interval.
 The sheet (`motion_blur.png`) shows the pair given by --sheet, one row per shutter share, and
 under it the middle frame's centre at full size, one per share, left to right.
 """
@@ -31,7 +30,8 @@ from vae_transition.join import previews as preview  # noqa: E402
 from vae_transition.metrics import score_transition  # noqa: E402
 
 SHUTTERS = (0.0, 0.5, 1.0)
-COLUMNS = ("coherence", "mid_sharpness", "mid_sharpness_2x", "mid_sharpness_4x", "novelty")
+COLUMNS = ("coherence", "coherence_in_place", "mid_sharpness", "mid_sharpness_2x",
+           "mid_sharpness_4x", "novelty")
 
 
 def methods(shutters, overlap: bool) -> list[quality.Method]:
@@ -51,13 +51,14 @@ def pair_rows(ff, pair, args, model, sheet: bool) -> tuple[list[str], list[dict]
                                                  workdir, points)
                 scores = score_transition(seq[0], seq[1:-1], seq[-1])
                 met, values = scores.meets_goals(), scores.as_dict()
-                cells = [f"{values[k]:.2f}" + ("" if met[k] else " ✗") for k in COLUMNS]
+                cells = [f"{values[k]:.2f}" + ("" if met.get(k, True) else " ✗") for k in COLUMNS]
                 misses = sum(not ok for ok in met.values())
                 rows.append(f"| {pair.name} | {method.label} | " + " | ".join(cells)
                             + f" | {misses} | {cut.seconds:.2f} |")
                 print(rows[-1], flush=True)
                 tallies.append({"overlap": overlap, "shutter": shutter, "misses": misses,
-                                "coherence": values["coherence"]})
+                                "coherence": values["coherence"],
+                                "in_place": values["coherence_in_place"]})
                 if sheet and not overlap:
                     strips.append((preview.transition_sheet(seq, count=7, cols=7),
                                    centre(seq[len(seq) // 2])))
@@ -82,7 +83,8 @@ def sheet_image(strips: list) -> np.ndarray:
 
 
 def summary(tallies: list[dict], shutters) -> str:
-    """Goals missed in all, and mean coherence, per mode and shutter share."""
+    """Goals missed in all, and mean coherence (along the motion, in place), per mode and
+    shutter share."""
     lines = ["| mode | " + " | ".join(f"shutter {s:g}" for s in shutters) + " |",
              "|---|" + "---|" * len(shutters)]
     for overlap in (False, True):
@@ -90,7 +92,8 @@ def summary(tallies: list[dict], shutters) -> str:
         for s in shutters:
             picked = [t for t in tallies if t["overlap"] == overlap and t["shutter"] == s]
             cells.append(f"{sum(t['misses'] for t in picked)} misses, coherence "
-                         f"{np.mean([t['coherence'] for t in picked]):.3f}")
+                         f"{np.mean([t['coherence'] for t in picked]):.3f} (in place "
+                         f"{np.mean([t['in_place'] for t in picked]):.3f})")
         lines.append(f"| {'overlap' if overlap else 'insert'} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

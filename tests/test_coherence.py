@@ -98,3 +98,12 @@ def test_a_shape_carried_over_a_dissolve_scores_coherent_in_the_goal():
     s = score_transition(frame(0), [frame(k) for k in range(1, N + 1)], frame(N + 1))
     assert s.meets_goals()["coherence"] and s.coherence > s.coherence_in_place + 0.05
     assert "coherence_in_place" not in s.meets_goals()  # reported, no goal
+
+
+@pytest.mark.parametrize("shape", [(2, 640, 3), (20, 1280, 3), (8, 8, 3)])
+def test_strips_and_tiny_frames_score_without_error(shape):
+    """DIS needs 12 px a side: a 64:1 strip is measured with its edges repeated."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2))
+    s = score_transition(a, [a, b, a], b)
+    assert 0 <= s.coherence <= 1 and 0 <= s.wholeness <= 1

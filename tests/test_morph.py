@@ -95,6 +95,23 @@ def test_overlap_travels_at_steady_speed_whatever_the_ease():
     assert not all(np.array_equal(x, y) for x, y in zip(*inserts))
 
 
+def test_overlap_fits_its_field_with_its_own_motion_cost(monkeypatch):
+    """The overlap's field costs motion at overlap_mag, whatever the insert's field says: the
+    clips' own motion already makes its middle new, and the field's travel adds to theirs."""
+    from vae_transition.model import ResizeAutoencoder
+    from vae_transition.morph import transport
+    from vae_transition.morph.vae import vae_morph_overlap
+
+    seen, fit = [], transport.fit_field
+    monkeypatch.setattr(transport, "fit_field",
+                        lambda *args: seen.append(args[-1].mag) or fit(*args))
+    a, b = photos((96, 64))
+    cfg = MorphConfig(long_side=32, overlap_mag=0.05)
+    list(vae_morph(ResizeAutoencoder(), a, b, 3, cfg=cfg))
+    list(vae_morph_overlap(ResizeAutoencoder(), [a] * 3, [b] * 3, cfg=cfg))
+    assert seen == [cfg.transport.field.mag, 0.05]
+
+
 def test_in_order_keeps_order_bounds_frames_in_flight_and_raises():
     """Frames composed in threads come out in order, at most workers + 1 started ahead of the
     consumer, and a failing frame raises in the consumer."""

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .wholeness import gray, smooth_flow
+from .wholeness import dis_flow, gray, smooth_flow
 
 WINDOW = 9         # px at 256: the robust smoothing window of the velocity (about a latent cell)
 FLOW_STEP = 0.125  # px per code value of the quantised median (velocities within +-16 px a frame)
@@ -67,8 +67,8 @@ def along_motion(rgbs: Sequence[np.ndarray]) -> float:
         if path <= EPS:
             vals.append(1.0)
             continue
-        v = steady_velocity(dis.calc(greys[k], greys[k - 1], None),
-                            dis.calc(greys[k], greys[k + 1], None))
+        v = steady_velocity(dis_flow(dis, greys[k], greys[k - 1]),
+                            dis_flow(dis, greys[k], greys[k + 1]))
         _, back_along = _turn_back(shifted(rgbs[k - 1], -v), rgbs[k], shifted(rgbs[k + 1], v))
         vals.append(float(np.clip(1.0 - min(back, back_along) / path, 0.0, 1.0)))
     return float(np.mean(vals)) if vals else 1.0

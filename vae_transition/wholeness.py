@@ -32,6 +32,7 @@ MEDIAN = 17        # px at 256: the robust smoothing window of the flows (about 
 STEP = 0.5         # px per code value when a flow is quantised for the 8-bit median filter
 BLUR = 3.0         # px at 256: the scale below which differences do not count
 NOVEL_FLOOR = 0.15  # novelty's goal: less unexplained content than this is not breakage
+MIN_SIDE = 16      # px: DIS's smallest side (12) with a margin
 ABS_FLOOR = 0.04   # nor is less than this, in mean L1 over RGB in [0, 1] (~3 code values a
                    # channel): two near-identical pictures make any redrawing look large
 
@@ -66,6 +67,20 @@ def smooth_flow(flow: np.ndarray, window: int = MEDIAN, step: float = STEP) -> n
     return out
 
 
+def dis_flow(dis, frm: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """(h, w, 2) DIS flow between two uint8 greys: frm at x ~ to at x + flow. DIS needs 12 px
+    a side: a strip thinner than MIN_SIDE (wider than 16:1 at 256 px) is measured with its edge
+    rows or columns repeated, and the flow cropped back."""
+    import cv2
+
+    h, w = frm.shape
+    pad_y, pad_x = max(0, MIN_SIDE - h), max(0, MIN_SIDE - w)
+    if pad_y or pad_x:
+        frm, to = (cv2.copyMakeBorder(x, 0, pad_y, 0, pad_x, cv2.BORDER_REPLICATE)
+                   for x in (frm, to))
+    return dis.calc(frm, to, None)[:h, :w]
+
+
 def chained_flows(rgbs: Sequence[np.ndarray]) -> list[np.ndarray]:
     """flows[k] (h, w, 2): for every pixel of frame k, where its content is in frame 0, as the
     sum of the steps between neighbours (each small, where DIS is reliable)."""
@@ -75,7 +90,7 @@ def chained_flows(rgbs: Sequence[np.ndarray]) -> list[np.ndarray]:
     greys = [gray(x) for x in rgbs]
     flows = [np.zeros(rgbs[0].shape[:2] + (2,), np.float32)]
     for k in range(1, len(rgbs)):
-        step = dis.calc(greys[k], greys[k - 1], None)     # frame k at x ~ frame k-1 at x + step
+        step = dis_flow(dis, greys[k], greys[k - 1])     # frame k at x ~ frame k-1 at x + step
         flows.append(step + warp(flows[-1], step))
     return flows
 

@@ -56,6 +56,11 @@ class MorphConfig:
                              # softer moving frames (bench/results/motion_blur.md)
     follow: bool = True      # overlap mode: the field follows each clip's own camera motion
                              # from the middle pair (follow.py); False: one field for all
+    overlap_mag: float = 0.03  # overlap mode's field motion cost (FieldConfig.mag, 0.01 in
+                             # insert mode): the clips' own motion already makes its middle new
+                             # (novelty >= 0.16 on every bench pair), and the field's travel adds
+                             # to theirs (at 0.01: launch pad -> cartoon's mid sharpness 0.84 ->
+                             # 0.70; 7 overlap misses against 4)
     phases: int = 3          # each picture is encoded at P x P sub-cell shifts, so that the
                              # carried latents are the encoder's own (phases.py): 1 (plain
                              # latents) left a 320 px clip's middle frames at 0.60 of the
@@ -212,7 +217,8 @@ def vae_morph_overlap(model, a_frames, b_frames, path: str = "lerp",
     n = len(a_frames)
     # both clips keep moving under the morph, so its travel does not start or end at rest: eased,
     # it would lag the clips' own motion at the ends (push-in splice ratio 1.58 against 1.47)
-    cfg = replace(cfg, transport=replace(cfg.transport, ease=0.0))
+    cfg = replace(cfg, transport=replace(cfg.transport, ease=0.0, field=replace(
+        cfg.transport.field, mag=cfg.overlap_mag)))
     size = _working_size(a_frames[0], cfg, model.cfg.downsample)
     smalls = [tensors.resize(f, size) for f in (*a_frames, *b_frames)]
     mid = n // 2
