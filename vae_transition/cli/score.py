@@ -24,7 +24,8 @@ from vae_transition.cli.common import ffmpeg_option, user_errors
 @user_errors
 def score(joined, first, frames, as_json, ffmpeg_path):
     """Measure the transitions inside JOINED: splice ratio, pacing, dissolve fit, mid
-    sharpness, novelty and coherence, each against its goal.
+    sharpness (at three scales), novelty, coherence and wholeness, each against its goal, and
+    coherence in place (no goal).
 
     `join` records where it put its transitions in the file, so JOINED alone is enough; --at
     and --frames measure any other span.
