@@ -17,7 +17,8 @@ though a viewer sees steady motion. So the goal reads coherence *along the motio
 3. the neighbours read where steady motion puts S_k's pixels, W- = S_k-1(x - v) and
    W+ = S_k+1(x + v), and what turns back is measured between them as above;
 4. per triple, the smaller of the two turn-backs (in place, or along v) counts, over the
-   in-place path, so still regions and sub-pixel moves read exactly as before:
+   in-place path, so the reading is never below the in-place one (a still region, or a move
+   too small for the bicubic read to follow without blurring, keeps its in-place value):
 
     along_k = 1 - min(back_in_place, back_along) / path_in_place,
     back = |S_k+1 - S_k| + |S_k - S_k-1| - |S_k+1 - S_k-1| (with W+-, for along).
