@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .wholeness import dis_flow, gray, smooth_flow
+from .wholeness import dis_flow, gray, smooth_flow, warp
 
 WINDOW = 9         # px at 256: the robust smoothing window of the velocity (about a latent cell)
 FLOW_STEP = 0.125  # px per code value of the quantised median (velocities within +-16 px a frame)
@@ -70,7 +70,9 @@ def along_motion(rgbs: Sequence[np.ndarray]) -> float:
             continue
         v = steady_velocity(dis_flow(dis, greys[k], greys[k - 1]),
                             dis_flow(dis, greys[k], greys[k + 1]))
-        _, back_along = _turn_back(shifted(rgbs[k - 1], -v), rgbs[k], shifted(rgbs[k + 1], v))
+        # bicubic: bilinear's blur would itself read as a change that turns back
+        _, back_along = _turn_back(warp(rgbs[k - 1], -v, "INTER_CUBIC"), rgbs[k],
+                                   warp(rgbs[k + 1], v, "INTER_CUBIC"))
         vals.append(float(np.clip(1.0 - min(back, back_along) / path, 0.0, 1.0)))
     return float(np.mean(vals)) if vals else 1.0
 
@@ -80,17 +82,6 @@ def steady_velocity(to_prev: np.ndarray, to_next: np.ndarray) -> np.ndarray:
     previous and next frames (each frame k at x ~ its neighbour at x + flow). Steady motion
     has to_next = -to_prev = v; a move that turns back (to_next = to_prev) cancels out."""
     return smooth_flow((to_next - to_prev) / 2, WINDOW, FLOW_STEP)
-
-
-def shifted(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """img (h, w, C) read at every pixel + flow (h, w, 2), bicubic (less blur than bilinear,
-    which would read as a change that turns back), edges repeated."""
-    import cv2
-
-    h, w = img.shape[:2]
-    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_CUBIC,
-                     borderMode=cv2.BORDER_REPLICATE)
 
 
 def _turn_back(prev: np.ndarray, cur: np.ndarray, nxt: np.ndarray) -> tuple[float, float]:

@@ -44,13 +44,14 @@ def gray(x: np.ndarray) -> np.ndarray:
     return cv2.cvtColor((np.clip(x, 0, 1) * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
 
 
-def warp(img: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    """img (h, w, C) read at every pixel + flow (h, w, 2); edges repeated."""
+def warp(img: np.ndarray, flow: np.ndarray, interpolation: str = "INTER_LINEAR") -> np.ndarray:
+    """img (h, w, C) read at every pixel + flow (h, w, 2) (OpenCV's `interpolation`); edges
+    repeated."""
     import cv2
 
     h, w = img.shape[:2]
     gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
+    return cv2.remap(img, gx + flow[..., 0], gy + flow[..., 1], getattr(cv2, interpolation),
                      borderMode=cv2.BORDER_REPLICATE)
 
 
