@@ -58,7 +58,9 @@ def working_size(width: int, height: int, long_side: int, multiple: int) -> tupl
 
 
 def resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize (H, W, C) to size=(w, h): area when shrinking (no aliasing), cubic when enlarging."""
+    """Resize (H, W, C) to size=(w, h): area average when shrinking, cubic when enlarging. The
+    area average is a box filter: texture finer than the new grid aliases a little
+    (shrink_antialiased filters it first)."""
     import cv2
 
     w, h = size
