@@ -2,8 +2,8 @@
 
 All inputs are (H, W, 3) uint8 RGB frames of one size. The four step and sharpness metrics work
 on BT.709 luma Y = 0.2126 R + 0.7152 G + 0.0722 B in [0, 1] (of the gamma-encoded values, as video
-stores them); novelty and coherence on RGB in [0, 1] resized to a 256 px long side (a colour that
-moves is motion even where luma stays the same).
+stores them); novelty and coherence on RGB in [0, 1] resized (anti-aliased) to a 256 px long side
+(a colour that moves is motion even where luma stays the same).
 The step metrics use luma resized so the long side is 256 px, which makes them independent of
 the clip resolution; mid sharpness uses full-resolution luma, where blur is visible, and again
 one and two pyramid levels down (mid_sharpness_2x, _4x), so that pixel-level grain over soft
