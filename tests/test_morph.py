@@ -155,6 +155,24 @@ def test_the_cache_key_covers_every_module_that_makes_frames():
     assert modules <= set(FRAMES_CODE)
 
 
+def test_the_cache_key_covers_what_the_morph_imports():
+    """The project's modules that morph/ imports (the model, tensors, the metric luma that
+    paces it) decide frames too: each is in the cache key."""
+    import ast
+    import pathlib
+
+    import vae_transition.morph as morph
+    from vae_transition.join.segments import FRAMES_CODE
+
+    used = set()
+    for path in pathlib.Path(morph.__path__[0]).glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                used.add(node.module)
+    used = {m for m in used if m.startswith("vae_transition.") and m != "vae_transition.morph"}
+    assert used and used <= set(FRAMES_CODE), used - set(FRAMES_CODE)
+
+
 def test_shutter_stays_open_a_share_of_each_frames_interval():
     from vae_transition.morph.vae import open_times
 
