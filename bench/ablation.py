@@ -29,7 +29,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 import quality  # noqa: E402
 
-import footage  # noqa: E402
 from ffmpeg_scripts import encode, probe  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from vae_transition import tensors  # noqa: E402
@@ -144,10 +143,7 @@ def main(argv=None) -> int:
 
     ff, cfg = find_ffmpeg(), MorphConfig()
     models = {"vae": load_model(args.model), "resize": ResizeAutoencoder()}
-    pairs = quality.PAIRS + footage.REAL_PAIRS
-    chosen = [pairs[i] for i in (args.pairs if args.pairs else range(len(pairs)))]
-    if any(isinstance(p, footage.RealPair) for p in chosen):
-        footage.fetch_footage()
+    chosen = [pair for _, pair in quality.chosen_pairs(args.pairs)]
     scores = {combo: [] for combo in COMBOS}
     for pair in chosen:
         with tempfile.TemporaryDirectory() as workdir:

@@ -110,13 +110,9 @@ def main(argv=None) -> int:
     from vae_transition.weights import load_model
 
     ff, model = find_ffmpeg(), load_model()
-    pairs = quality.PAIRS + quality.footage.REAL_PAIRS
-    chosen = args.pairs if args.pairs else range(len(pairs))
-    if any(i >= len(quality.PAIRS) for i in chosen):
-        quality.footage.fetch_footage()
     rows, tallies = [], []
-    for i in chosen:
-        r, t, strips = pair_rows(ff, pairs[i], args, model, sheet=i == args.sheet)
+    for i, pair in quality.chosen_pairs(args.pairs):
+        r, t, strips = pair_rows(ff, pair, args, model, sheet=i == args.sheet)
         rows, tallies = rows + r, tallies + t
         if strips:
             preview.write_png(os.path.join(args.out, "motion_blur.png"), sheet_image(strips))

@@ -287,16 +287,22 @@ def main(argv=None) -> int:
     return 0
 
 
+def chosen_pairs(indices) -> list[tuple[int, object]]:
+    """(index, pair) for the indices into PAIRS + footage.REAL_PAIRS (all of them if none are
+    given), the real footage fetched first when any is chosen."""
+    pairs = PAIRS + footage.REAL_PAIRS
+    chosen = [(i, pairs[i]) for i in (indices if indices else range(len(pairs)))]
+    if any(i >= len(PAIRS) for i, _ in chosen):
+        footage.fetch_footage()
+    return chosen
+
+
 def report(args, ff, model) -> str:
     """The quality page's text: every chosen pair joined and scored, then the other seeds."""
-    pairs = PAIRS + footage.REAL_PAIRS
-    chosen = args.pairs if args.pairs else range(len(pairs))
-    if any(i >= len(PAIRS) for i in chosen):
-        footage.fetch_footage()
     names = " | ".join(k.replace("_", " ") for k in METRICS)
     header = (f"| pair | method | {names} | s / transition |\n"
               "|---|---|" + "---|" * len(METRICS) + "---|")
-    results = [bench_pair(ff, pairs[i], i, args, model) for i in chosen]
+    results = [bench_pair(ff, pair, i, args, model) for i, pair in chosen_pairs(args.pairs)]
     rows, seed_rows = [r for rs, _ in results for r in rs], [sr for _, sr in results]
     goals = ", ".join(f"{k.replace('_', ' ')} {op} {v}" for k, (op, v) in GOALS.items())
     sheet_rows = ", ".join([m.label for m in METHODS if m.sheet] + [OVERLAPS[0].label])

@@ -27,7 +27,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import ablation  # noqa: E402  (pair_frames: A's last and B's first as join reads them)
-import footage  # noqa: E402
 import quality  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from vae_transition import tensors  # noqa: E402
@@ -83,16 +82,13 @@ def main(argv=None) -> int:
     from vae_transition.weights import load_model
 
     ff, model = find_ffmpeg(), load_model()
-    pairs = quality.PAIRS + footage.REAL_PAIRS
-    if any(i >= len(quality.PAIRS) for i in args.pairs):
-        footage.fetch_footage()
     sheets, rows = [], []
-    for i in args.pairs:
+    for _, pair in quality.chosen_pairs(args.pairs):
         with tempfile.TemporaryDirectory() as workdir:
-            a, b = ablation.pair_frames(ff, pairs[i], workdir)
+            a, b = ablation.pair_frames(ff, pair, workdir)
         sheet, cells = pair_panels(model, a, b, args.frames)
         sheets.append(sheet)
-        rows.append(f"| {pairs[i].name} | {cells} |")
+        rows.append(f"| {pair.name} | {cells} |")
         print(rows[-1], flush=True)
     preview.write_png(os.path.join(args.out, "slices.png"), preview.stack_rows(sheets))
     text = ("# Space-time slices\n\n" + __doc__.split("\n\n", 2)[2].strip() + "\n\n"
