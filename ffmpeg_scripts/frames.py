@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from contextlib import closing
 from typing import Iterator
 
 import ffmpeg
@@ -124,18 +125,22 @@ def last_frames(ff: FFmpegBinary, info: ClipInfo, n: int = 1,
         raise MediaError(f"{info.path}: has only {info.frame_count} frames; {n} were needed")
     if n == 0:
         return []
-    tail = _keep_last(_frames_from(ff, info, read_args(ff, info, count=n, from_end=True,
+    tail = keep_last(_frames_from(ff, info, read_args(ff, info, count=n, from_end=True,
                                                        conform=conform)), n)
     if len(tail) < n:
         # The seek landed too late (odd timestamps): decode everything instead.
-        tail = _keep_last(iter_frames(ff, info, conform=conform), n)
+        tail = keep_last(iter_frames(ff, info, conform=conform), n)
     if len(tail) < n:
         raise MediaError(f"{info.path}: decodes to only {len(tail)} frames; {n} were needed")
     return tail
 
 
-def _keep_last(frames: Iterator[np.ndarray], n: int) -> list[np.ndarray]:
-    return list(deque(frames, maxlen=n))  # never more than n frames held
+def keep_last(frames: Iterator[np.ndarray], n: int) -> list[np.ndarray]:
+    """The last n of `frames` (never more than n held), the iterator closed however this
+    ends: an interrupt between two frames must kill the reader's ffmpeg now, not when the
+    traceback holding the iterator is freed."""
+    with closing(frames):
+        return list(deque(frames, maxlen=n))
 
 
 def damage_args(ff: FFmpegBinary, info: ClipInfo, count: int) -> list[str]:

@@ -3,6 +3,9 @@
 Hygiene (STYLE.md habit 6): a child is always reaped, killed first when we leave early (an
 exception, Ctrl-C, a consumer that stops reading); stdout and stderr are read without deadlocks
 (communicate() for whole runs; a temp file for a streaming pipe's stderr, so it can never fill).
+Every child started here is also listed until it is reaped, so that kill_running() can end the
+ones an interrupted caller left behind (a frame reader suspended mid-stream in a traceback the
+exit still holds) before the process exits: no ffmpeg outlives the CLI.
 """
 
 from __future__ import annotations
@@ -18,6 +21,33 @@ from .errors import FFmpegError, failed
 
 # A streaming Popen's stderr temp file, kept on the Popen under this private attribute.
 _STDERR_ATTR = "_vt_stderr_file"
+
+_running: set[subprocess.Popen] = set()  # started here and not yet known to be reaped
+_running_lock = threading.Lock()
+
+
+def _start(cmd: list[str], what: str, **pipes) -> subprocess.Popen:
+    """Popen(cmd, **pipes), listed in _running (FFmpegError when it cannot start)."""
+    try:
+        proc = subprocess.Popen(cmd, **pipes)
+    except OSError as exc:
+        raise FFmpegError(f"{what} could not start: {exc}", cmd) from exc
+    with _running_lock:
+        _running.difference_update([p for p in _running if p.returncode is not None])
+        _running.add(proc)
+    return proc
+
+
+def kill_running() -> int:
+    """Kill and reap every child started here that still runs; how many there were. For the
+    way out of a process only: a thread still using one of them sees it die."""
+    with _running_lock:
+        procs = list(_running)
+        _running.clear()
+    alive = [p for p in procs if p.poll() is None]
+    for proc in alive:
+        _kill(proc)
+    return len(alive)
 
 
 def _decode(data: bytes | None) -> str:
@@ -52,15 +82,8 @@ def run_capture(
     """Run `cmd` to completion; return (stdout bytes, stderr text). FFmpegError on failure,
     or when `stop` is set while it runs (the child killed: work in a background thread that
     its caller no longer wants)."""
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except OSError as exc:
-        raise FFmpegError(f"{what} could not start: {exc}", cmd) from exc
+    proc = _start(cmd, what, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = _communicate(proc, input, timeout, stop, what)
     except subprocess.TimeoutExpired as exc:
@@ -140,15 +163,8 @@ def open_pipe(
     ffmpeg died: it becomes an FFmpegError carrying ffmpeg's own reason.
     """
     with tempfile.TemporaryFile(prefix="vae-transition-ffmpeg-", suffix=".log") as err_file:
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
-                stderr=err_file,
-            )
-        except OSError as exc:
-            raise FFmpegError(f"{what} could not start: {exc}", cmd) from exc
+        proc = _start(cmd, what, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                      stdout=subprocess.PIPE if stdout else subprocess.DEVNULL, stderr=err_file)
         setattr(proc, _STDERR_ATTR, err_file)
         try:
             yield proc

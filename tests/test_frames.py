@@ -211,6 +211,47 @@ def test_exception_in_consumer_kills_ffmpeg(ff, bframe_clip, popens):
     assert popens[-1].returncode is not None and ffmpeg_children() == []
 
 
+class _InterruptedBetweenFrames:
+    """A reader whose consumer is interrupted after one frame, while the reader is suspended
+    (a signal landing in deque's own loop, not in the reader's read)."""
+
+    def __init__(self, reader):
+        self.reader, self.calls = reader, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return next(self.reader)
+
+    def close(self):
+        self.reader.close()
+
+
+def test_an_interrupt_between_two_frames_kills_the_tail_reader(ff, bframe_clip, popens):
+    """keep_last closes its reader however it ends, not when the traceback holding it is freed
+    (the CLI's exit holds it while the reader's ffmpeg decodes on)."""
+    reader = _InterruptedBetweenFrames(iter_frames(ff, probe(ff, bframe_clip)))
+    with pytest.raises(KeyboardInterrupt) as caught:
+        frames_mod.keep_last(reader, 3)
+    assert caught.traceback  # still held here, and with it the reader
+    assert popens[-1].returncode is not None and ffmpeg_children() == []
+
+
+def test_kill_running_ends_a_reader_left_suspended(ff, bframe_clip, popens):
+    """The CLI's last step on its way out: a reader nobody closed is killed and reaped."""
+    reader = iter_frames(ff, probe(ff, bframe_clip))
+    next(reader)  # suspended mid-stream, ffmpeg waiting to write the next frame
+    assert ffmpeg_children() != []
+    assert process.kill_running() >= 1
+    assert popens[-1].returncode is not None and ffmpeg_children() == []
+    assert process.kill_running() == 0
+    reader.close()
+
+
 def test_run_raises_with_ffmpeg_words(ff, tmp_path):
     cmd = [*ff.base(), "-i", input_url(tmp_path / "none.mp4"), "-f", "null", "-"]
     with pytest.raises(FFmpegError) as err:

@@ -34,6 +34,13 @@ def _start(cmd: list[str], tmp_path: Path):
     return proc, work
 
 
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:300]
+    except OSError:
+        return f"{pid} (gone)"
+
+
 def _stop(proc, sig: int, tmp_path: Path, work: Path, out: Path, kids: set[int]) -> str:
     """Send sig; check the exit, the message, the time, and that nothing is left."""
     start = time.monotonic()
@@ -48,7 +55,8 @@ def _stop(proc, sig: int, tmp_path: Path, work: Path, out: Path, kids: set[int])
         assert not [n for n in names if ".tmp" in n], (root, names)
     assert [n for n in os.listdir(work) if not n.startswith("torchinductor")] == []
     time.sleep(0.2)
-    assert not [k for k in kids if alive(k)], "a child process outlived the join"
+    left = [k for k in kids if alive(k)]
+    assert not left, f"a child process outlived the join: {[_cmdline(k) for k in left]}"
     return err
 
 

@@ -12,6 +12,7 @@ import gc
 
 import click
 
+from ffmpeg_scripts.process import kill_running
 from vae_transition import __version__
 from vae_transition.cli.batch import batch
 from vae_transition.cli.common import catch_signals, exit_interrupted, ffmpeg_option, user_errors
@@ -38,6 +39,9 @@ def main():
     except KeyboardInterrupt as exc:
         exit_interrupted(exc)
     finally:
+        # a child left running by an interrupted step (a frame reader suspended in a
+        # traceback) must not outlive us: it would go on until it next writes to our pipe
+        kill_running()
         # the interpreter's exit collects every object torch created (~0.25 s of a 6 s join):
         # frozen objects are skipped, and nothing of ours waits for a collection to clean up
         gc.freeze()

@@ -7,7 +7,6 @@ Frame numbers are at the output's rate (after conforming), 0 = the clip's first 
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import replace
 
 import numpy as np
@@ -50,7 +49,7 @@ def _conformed(ff, info, fmt, start: int, end: int, count: int) -> list[np.ndarr
         return frames.last_frames(ff, replace(shown, fps=info.fps, frame_count=info.frame_count),
                                   end - start, fmt)
     if end == count:  # a rate change depends on where decoding starts: decode all, as the splice
-        return list(deque(frames.iter_frames(ff, shown, conform=fmt), maxlen=end - start))
+        return frames.keep_last(frames.iter_frames(ff, shown, conform=fmt), end - start)
     return list(frames.iter_frames(ff, shown, start=start, count=end - start, conform=fmt))
 
 
