@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, replace
 
 from ffmpeg_scripts.locate import find_ffmpeg
+from ffmpeg_scripts.process import kill_running
 from vae_transition.batch import manifest, report, steps
 from vae_transition.digests import model_digest
 from vae_transition.messages import is_user_error, one_line
@@ -113,6 +114,7 @@ def run(kind: str, payload: tuple, model_id: str = "", blob=None) -> tuple:
     try:
         return "ok", _step(kind, payload, model_id, blob)
     except Stopped:
+        kill_running()  # an ffmpeg the unwinding left suspended must not outlive the worker
         os._exit(143)  # unwound: what the task made is removed; the driver sees a crash
     except Exception as exc:  # noqa: BLE001 (reported; retried unless it is bad input)
         return ("input" if is_user_error(exc) else "crash"), one_line(exc)
