@@ -159,3 +159,29 @@ def test_cli_defaults_repeat_the_library_ones():
     assert cli_common.PATHS == interpolate.PATHS
     assert cli_common.ADAPT_STEPS == transition.TransitionSpec().adapt_steps
     assert transition.TransitionSpec().motion_blur == 0.0  # --motion-blur's default
+
+
+def test_main_kills_an_ffmpeg_an_interrupted_step_left_suspended(ff, tmp_path, monkeypatch):
+    """A frame reader held suspended by a traceback (nothing closed it) is killed by main() on
+    its way out, so a signal can never leave ffmpeg decoding on after the exit."""
+    from conftest import ffmpeg_children
+    from ffmpeg_scripts.frames import iter_frames
+    from ffmpeg_scripts.probe import probe
+    from vae_transition.cli import app
+
+    clip = make_clip(tmp_path / "a.mp4", frames=48)
+    held = []
+
+    def interrupted_step():
+        reader = iter_frames(ff, probe(ff, clip))
+        held.append((reader, next(reader)))  # mid-stream, ffmpeg waiting to write frame 2
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(app, "cli", interrupted_step)
+    monkeypatch.setattr(app, "catch_signals", lambda: None)  # keep pytest's own handlers
+    monkeypatch.setattr(app.gc, "freeze", lambda: None)  # and its garbage collectable
+    with pytest.raises(SystemExit) as stopped:
+        app.main()
+    assert stopped.value.code == 130
+    assert held and ffmpeg_children() == []
+    held[0][0].close()
