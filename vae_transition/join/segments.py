@@ -32,7 +32,7 @@ FRAMES_CODE = ("vae_transition.morph.transition", "vae_transition.morph.vae",
                "vae_transition.morph.compose", "vae_transition.morph.baselines",
                "vae_transition.morph.field", "vae_transition.morph.bars",
                "vae_transition.morph.phases", "vae_transition.morph.pacing",
-               "vae_transition.morph.follow",
+               "vae_transition.morph.follow", "vae_transition.morph.massplan",
                "vae_transition.model", "vae_transition.tensors",
                "vae_transition.metrics")  # the pace is measured with metric_luma
 SEGMENT_CODE = ("ffmpeg_scripts.encode", "ffmpeg_scripts.graphs", "ffmpeg_scripts.colour")

@@ -9,15 +9,18 @@ p + V(p). It is fitted by gradient descent on
     mean rho(F_A(p - V) - F_B(p + V))         features alike at both ends (rho: Charbonnier)
   + smooth * mean |grad V|^2                  neighbouring cells move together
   + fold * mean relu(det_floor - det J)^2     neither map folds or squeezes a region to nothing
-  + mag * mean |V|^2                          the least motion that explains the match
+  + mag * mean |V - P|^2                      the least motion beyond the detail's plan P
 
 first on a few control points (a coarse, global bend), then on more (finer bends), the features
 blurred to each level's scale. The features are the VAE's own latent means (unit variance per
 channel) and the picture's colour at the latent grid: what a region looks like to the model,
-and what it looks like to the eye.
+and what it looks like to the eye. P (massplan.py) is where the detail goes when each picture is
+read as a distribution of detail: where nothing matches better, A's busy parts travel to B's
+instead of handing over in place; P = 0 asks for the least motion outright.
 
 V is in latent cells, shape (2, h, w): (x, y) per cell. Everything here is small tensors: a
-256 px frame has a 32 x 19 grid, and the fit takes about a fifth of a second on one core.
+256 px frame has a 32 x 19 grid, and the fit takes about a fifth of a second on one core (the
+detail plan a tenth more).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from vae_transition import tensors
+from vae_transition.morph.massplan import halfway_plan
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,20 @@ class FieldConfig:
     smooth: float = 0.3       # weight of |grad V|^2 (cells per cell)
     fold: float = 10.0        # weight of the Jacobian floor
     det_floor: float = 0.35   # each map keeps at least this share of a region's area
-    mag: float = 0.01         # weight of |V|^2 (cells^2): larger gives gentler, smaller bends
-                              # (0.03: novelty 0.22, 8 bench misses); smaller, larger moves
-                              # (0.003: fine texture passes pixels faster, sharpness at 4x drops)
+    mag: float = 0.1          # weight of |V - P|^2 (cells^2): how firmly the field keeps to
+                              # the detail plan P where the features do not pull it elsewhere
+                              # (0.05: rocket -> pagoda hands over in place, novelty 0.14; 0.2:
+                              # dog -> office 0.11; with no plan, 0.01 was best)
     colour: float = 4.0       # weight of the RGB features against the latent's (unit variance)
+    plan: float = 1.0         # share of the detail plan's motion in P; 0: P = 0, the least
+                              # motion (6 misses on the bench pairs in memory, against 4)
+    plan_eps: float = 2.0     # the plan's entropic blur, cells (4: the same misses)
+    plan_smooth: float = 2.0  # blur of P, cells: neighbours move together
 
     def __post_init__(self):
         object.__setattr__(self, "levels", tuple(int(v) for v in self.levels))
-        if self.iters < 0 or min(self.smooth, self.fold, self.mag, self.colour) < 0:
+        if self.iters < 0 or min(self.smooth, self.fold, self.mag, self.colour, self.plan,
+                                 self.plan_smooth) < 0 or self.plan_eps <= 0:
             raise ValueError(f"invalid FieldConfig: {self}")
 
 
@@ -119,13 +129,15 @@ def features(z: Tensor, picture: np.ndarray, colour: float) -> Tensor:
     return torch.cat([z.float(), colour * grid_picture(picture, h, w).to(z.device)])
 
 
-def energy(v_full: Tensor, fa: Tensor, fb: Tensor, cfg: FieldConfig) -> Tensor:
-    """The fit's objective for a full-resolution field (2, h, w) and features at one blur."""
+def energy(v_full: Tensor, fa: Tensor, fb: Tensor, cfg: FieldConfig, prior: Tensor | float = 0.0
+           ) -> Tensor:
+    """The fit's objective for a full-resolution field (2, h, w) and features at one blur;
+    prior: P (2, h, w), or 0."""
     d = sample(fa, -v_full) - sample(fb, v_full)
     data = torch.sqrt(d * d + 0.01).mean()
     smooth = torch.diff(v_full, dim=2).pow(2).mean() + torch.diff(v_full, dim=1).pow(2).mean()
     fold = sum(F.relu(cfg.det_floor - jacobian_det(v_full, s)).pow(2).mean() for s in (-1.0, 1.0))
-    return data + cfg.smooth * smooth + cfg.fold * fold + cfg.mag * v_full.pow(2).mean()
+    return data + cfg.smooth * smooth + cfg.fold * fold + cfg.mag * (v_full - prior).pow(2).mean()
 
 
 class Adam:
@@ -154,6 +166,15 @@ def level_grid(level: int, h: int, w: int) -> tuple[int, int]:
             min(w, max(2, round(level * w / long_side))))
 
 
+def detail_plan(a_small: np.ndarray, b_small: np.ndarray, h: int, w: int,
+                cfg: FieldConfig) -> Tensor:
+    """P (2, h, w), cells: the detail plan's halfway field (massplan.py), blurred, times
+    cfg.plan (zeros when it is 0)."""
+    if cfg.plan == 0:
+        return torch.zeros(2, h, w)
+    return cfg.plan * blur(halfway_plan(a_small, b_small, h, w, cfg.plan_eps), cfg.plan_smooth)
+
+
 def fit_field(za: Tensor, zb: Tensor, a_small: np.ndarray, b_small: np.ndarray,
               cfg: FieldConfig = FieldConfig()) -> Tensor:
     """V (2, h, w) in cells for latents za, zb (C, h, w) of the working-size pictures a_small,
@@ -166,6 +187,7 @@ def fit_field(za: Tensor, zb: Tensor, a_small: np.ndarray, b_small: np.ndarray,
         scale = torch.cat([za, zb], 2).flatten(1).std(1).clamp_min(1e-6)[:, None, None]
         fa = features(za / scale, a_small, cfg.colour)
         fb = features(zb / scale, b_small, cfg.colour)
+        prior = detail_plan(a_small, b_small, h, w, cfg).to(za.device)
         for level in cfg.levels:
             gh, gw = level_grid(level, h, w)
             v = upsample(v.detach(), gh, gw).requires_grad_(True)
@@ -173,6 +195,6 @@ def fit_field(za: Tensor, zb: Tensor, a_small: np.ndarray, b_small: np.ndarray,
             fa_l, fb_l = blur(fa, sigma), blur(fb, sigma)
             opt = Adam(v, cfg.lr)
             for _ in range(cfg.iters):
-                loss = energy(upsample(v, h, w), fa_l, fb_l, cfg)
+                loss = energy(upsample(v, h, w), fa_l, fb_l, cfg, prior)
                 opt.step(torch.autograd.grad(loss, v)[0])
     return upsample(v.detach(), h, w)

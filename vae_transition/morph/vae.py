@@ -56,10 +56,10 @@ class MorphConfig:
                              # softer moving frames (bench/results/motion_blur.md)
     follow: bool = True      # overlap mode: the field follows each clip's own camera motion
                              # from the middle pair (follow.py); False: one field for all
-    overlap_mag: float = 0.03  # overlap mode's field motion cost (FieldConfig.mag, 0.01 in
-                             # insert mode): the clips' own motion already makes its middle new
-                             # (novelty >= 0.16 on every bench pair), and the field's travel adds
-                             # to theirs (at 0.01: launch pad -> cartoon's mid sharpness 0.84 ->
+    overlap_mag: float = 0.3   # overlap mode's pull to the detail plan (FieldConfig.mag, 0.1
+                             # in insert mode): the clips' own motion already makes its middle
+                             # new, and the field's travel adds to theirs (before the plan, at
+                             # the insert weight: launch pad -> cartoon's mid sharpness 0.84 ->
                              # 0.70; 7 overlap misses against 4)
     phases: int = 3          # each picture is encoded at P x P sub-cell shifts, so that the
                              # carried latents are the encoder's own (phases.py): 1 (plain
