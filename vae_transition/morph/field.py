@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from vae_transition import tensors
-from vae_transition.morph.massplan import halfway_plan
+from vae_transition.morph.massplan import cell_positions, halfway_plan
 
 
 @dataclass(frozen=True)
@@ -65,19 +65,12 @@ class FieldConfig:
             raise ValueError(f"invalid FieldConfig: {self}")
 
 
-def grid_offsets(h: int, w: int) -> tuple[Tensor, Tensor]:
-    """(x, y) cell coordinates, each (h, w) float32."""
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32),
-                            torch.arange(w, dtype=torch.float32), indexing="ij")
-    return xs, ys
-
-
 def sample(x: Tensor, off: Tensor, mode: str = "bilinear", phases: int = 1) -> Tensor:
     """x (C, h, w) read at every cell + off (2, h, w), in cells; bilinear (or `mode`), edges
     repeated. With phases P, x is a phase grid (C, P h, P w) (phases.py) and is read at P times
     the position: the result is (C, h, w) still."""
     _, h, w = off.shape
-    xs, ys = grid_offsets(h, w)
+    xs, ys = cell_positions(h, w).T.reshape(2, h, w)  # (x, y) of every cell
     big_h, big_w = x.shape[-2:]
     # grid_sample's [-1, 1] at element centres; element P i + k is cell i moved k / P
     gx = (phases * (xs.to(x) + off[0]) + 0.5) / big_w * 2 - 1
