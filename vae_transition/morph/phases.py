@@ -62,8 +62,10 @@ def encode(model, pictures: list[np.ndarray]):
 
     device = next(model.parameters()).device
     with torch.inference_mode():
+        # channels-last, as vae.decode: the 18 phase encodes of a pair run 1.3x faster on CPU
         batch = tensors.frames_to_tensor(pictures, device)
-        return torch.cat([model.encode(c).mode() for c in batch.split(ENCODE_BATCH)])
+        return torch.cat([model.encode(c.contiguous(memory_format=torch.channels_last)).mode()
+                          for c in batch.split(ENCODE_BATCH)]).contiguous()
 
 
 def phase_latents(model, pictures: list[np.ndarray], phases: int) -> list:
