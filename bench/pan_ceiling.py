@@ -41,7 +41,7 @@ import quality  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from vae_transition import tensors  # noqa: E402
 from vae_transition.metrics import GOALS, NOVELTY_LONG_SIDE, score_transition  # noqa: E402
-from vae_transition.morph.compose import Carrier, band_above  # noqa: E402
+from vae_transition.morph.compose import MIN_CUT, Carrier, band_above  # noqa: E402
 from vae_transition.morph.vae import MorphConfig, _working_size  # noqa: E402
 
 STEPS = 25            # frames 0..25: A, 24 transition frames, B
@@ -59,44 +59,54 @@ def travel(frame: np.ndarray, speed: float) -> tuple[int, int]:
 
 
 def window(picture: np.ndarray, x: float, y: float, size: tuple[int, int],
-           how: str, carrier: Carrier | None = None) -> np.ndarray:
-    """(h, w, 3) uint8: `picture` read from (x, y) onwards over size=(w, h), resampled `how`."""
+           how: str, carry: MorphCarry | None = None) -> np.ndarray:
+    """(h, w, 3) uint8: `picture` read from (x, y) onwards over size=(w, h), resampled `how`
+    (the morph's carry: by `carry`, made once for the picture)."""
     import cv2
 
     w, h = size
     if how == "nearest":
         xi, yi = int(round(x)), int(round(y))
         return np.ascontiguousarray(picture[yi:yi + h, xi:xi + w])
-    src = tensors.to_float(picture)
     if how == "cubic":
         m = np.float32([[1, 0, x], [0, 1, y]])
-        out = cv2.warpAffine(src, m, (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+        out = cv2.warpAffine(tensors.to_float(picture), m, (w, h),
+                             flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
                              borderMode=cv2.BORDER_REFLECT_101)
         return tensors.to_uint8(out)
-    return morph_carry(src, x, y, size, carrier)
+    return carry.at(x, y, size)
 
 
-def morph_carry(src: np.ndarray, x: float, y: float, size: tuple[int, int],
-                carrier: Carrier) -> np.ndarray:
-    """The window as the morph would carry it: coarse part bicubic, detail band with its gain."""
-    cfg, (w, h) = MorphConfig(), size
-    work = _working_size(src, cfg, 8)
-    cut = (max(8, round(work[0] * cfg.cut)), max(8, round(work[1] * cfg.cut)))
-    fine = band_above(src, cut)
-    cells = (src.shape[1] // 8, src.shape[0] // 8)  # offsets in cells of an 8 px grid
-    off = np.zeros((2, cells[1], cells[0]), np.float32)
-    off[0], off[1] = x * cells[0] / src.shape[1], y * cells[1] / src.shape[0]
-    maps = carrier.maps(off)
-    moved = carrier.carry(src - fine, maps, edge=True) + carrier.carry_detail(fine, maps)
-    return tensors.to_uint8(moved)[:h, :w]
+class MorphCarry:
+    """A picture split once where the morph splits it (compose.band_above at the working
+    size's cut): at() reads a window the way the morph carries content, the coarse part
+    bicubic, the detail band with its contrast gain (Carrier.carry_detail)."""
+
+    def __init__(self, picture: np.ndarray):
+        cfg, src = MorphConfig(), tensors.to_float(picture)
+        work = _working_size(src, cfg, 8)
+        cut = (max(MIN_CUT, round(work[0] * cfg.cut)), max(MIN_CUT, round(work[1] * cfg.cut)))
+        self.fine = band_above(src, cut)
+        self.low = src - self.fine
+        self.carrier = Carrier(src.shape[1], src.shape[0])
+        self.cells = (src.shape[1] // 8, src.shape[0] // 8)  # offsets in cells of an 8 px grid
+
+    def at(self, x: float, y: float, size: tuple[int, int]) -> np.ndarray:
+        (cw, ch), (w, h) = self.cells, size
+        off = np.zeros((2, ch, cw), np.float32)
+        off[0], off[1] = x * cw / self.low.shape[1], y * ch / self.low.shape[0]
+        maps = self.carrier.maps(off)
+        moved = (self.carrier.carry(self.low, maps, edge=True)
+                 + self.carrier.carry_detail(self.fine, maps))
+        return tensors.to_uint8(moved)[:h, :w]
 
 
 def pan(picture: np.ndarray, speed: float, how: str) -> list[np.ndarray]:
     """STEPS + 1 frames of a window sliding steadily across `picture`, both ends exact."""
     dx, dy = travel(picture, speed)
     size = (picture.shape[1] - dx, picture.shape[0] - dy)
-    carrier = Carrier(picture.shape[1], picture.shape[0]) if how == "morph's carry" else None
-    return [window(picture, dx * k / STEPS, dy * k / STEPS, size, how, carrier)
+    carry = MorphCarry(picture) if how == "morph's carry" else None
+    return [window(picture, dx * k / STEPS, dy * k / STEPS, size, how, carry)
             for k in range(STEPS + 1)]
 
 
