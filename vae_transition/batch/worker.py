@@ -20,6 +20,7 @@ from ffmpeg_scripts.locate import find_ffmpeg
 from ffmpeg_scripts.process import kill_running
 from vae_transition.batch import manifest, report, steps
 from vae_transition.digests import model_digest
+from vae_transition.heap import keep_freed_memory
 from vae_transition.messages import is_user_error, one_line
 from vae_transition.tensors import pick_device
 from vae_transition.weights import load_model
@@ -56,6 +57,7 @@ def init(settings: Settings, parent: int | None = None) -> None:
     # resampling and filters would otherwise start a thread a core in every worker
     torch.set_num_threads(max(1, settings.threads))
     cv2.setNumThreads(max(1, settings.threads))
+    keep_freed_memory()  # a worker is our own process: frames reuse freed memory (heap.py)
     _state.update(settings=settings, ff=find_ffmpeg(settings.ffmpeg), busy=False)
     if settings.cache:  # per-pair adaptation finds its cached models there too
         os.environ["VAE_TRANSITION_CACHE"] = settings.cache

@@ -14,6 +14,7 @@ import click
 
 from ffmpeg_scripts.process import kill_running
 from vae_transition import __version__
+from vae_transition.heap import keep_freed_memory
 from vae_transition.cli.batch import batch
 from vae_transition.cli.common import catch_signals, exit_interrupted, ffmpeg_option, user_errors
 from vae_transition.cli.demo import demo
@@ -34,6 +35,7 @@ def main():
     """Console entry point: Ctrl-C, SIGTERM or SIGHUP anywhere (even while importing torch)
     cleans up and exits 128 + the signal (130, 143, 129), quietly."""
     catch_signals()
+    keep_freed_memory()  # every frame's arrays reuse the last one's memory (heap.py)
     try:
         cli()
     except KeyboardInterrupt as exc:
