@@ -6,11 +6,11 @@ maps fresh pages for the next one, and every page then faults in zeroed on first
 24-frame transition took about 60,000 page faults and as much system CPU time as its
 arithmetic (0.8-1.6 s against 1.8 s of user time, in one process on 2 cores). With the
 thresholds below the freed blocks stay in the heap and the next frame reuses them: 1,000-7,000
-faults, 0.05-0.2 s of system time, the frames 1.5x sooner, a whole first join 0.83x of its wall
-time (medians of five, in turn). The price is peak memory, what the heap keeps: 1280x768
-joins 545 -> 590 MB, 3840x2160 1.9 -> 2.3 GB (a 4K frame's 100 MB arrays are still mapped on
-their own; a 64 MB trim threshold and no top pad kept 2.0 GB but made the transition 1.1x
-slower again, in three runs each in turn).
+faults, 0.05-0.2 s of system time, the frames 1.5x sooner, a whole join 0.81-0.85x of its
+wall time (medians of five, in turn; docs/speed.md). The price is peak memory, what the heap
+keeps: 1280x768 joins 545 -> 590 MB, 3840x2160 1.9 -> 2.3 GB (a 4K frame's 100 MB arrays are
+still mapped on their own; a 64 MB trim threshold and no top pad kept 2.0 GB but made the
+transition 1.1x slower again, in three runs each in turn).
 
 Only the processes this package starts change their allocator (the CLI, batch workers): a host
 that imports the library (an editor, ComfyUI) keeps its own settings.

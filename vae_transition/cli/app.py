@@ -14,7 +14,6 @@ import click
 
 from ffmpeg_scripts.process import kill_running
 from vae_transition import __version__
-from vae_transition.heap import keep_freed_memory
 from vae_transition.cli.batch import batch
 from vae_transition.cli.common import catch_signals, exit_interrupted, ffmpeg_option, user_errors
 from vae_transition.cli.demo import demo
@@ -23,6 +22,7 @@ from vae_transition.cli.export import export
 from vae_transition.cli.join import join
 from vae_transition.cli.score import score
 from vae_transition.cli.train import train
+from vae_transition.heap import keep_freed_memory
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
