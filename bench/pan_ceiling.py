@@ -41,7 +41,7 @@ import quality  # noqa: E402
 from ffmpeg_scripts.locate import find_ffmpeg  # noqa: E402
 from vae_transition import tensors  # noqa: E402
 from vae_transition.metrics import GOALS, NOVELTY_LONG_SIDE, score_transition  # noqa: E402
-from vae_transition.morph.compose import MIN_CUT, Carrier, band_above  # noqa: E402
+from vae_transition.morph.compose import Carrier, band_above, cut_size  # noqa: E402
 from vae_transition.morph.vae import MorphConfig, _working_size  # noqa: E402
 
 STEPS = 25            # frames 0..25: A, 24 transition frames, B
@@ -85,8 +85,7 @@ class MorphCarry:
     def __init__(self, picture: np.ndarray):
         cfg, src = MorphConfig(), tensors.to_float(picture)
         work = _working_size(src, cfg, 8)
-        cut = (max(MIN_CUT, round(work[0] * cfg.cut)), max(MIN_CUT, round(work[1] * cfg.cut)))
-        self.fine = band_above(src, cut)
+        self.fine = band_above(src, cut_size(work, cfg.cut))
         self.low = src - self.fine
         self.carrier = Carrier(src.shape[1], src.shape[0])
         self.cells = (src.shape[1] // 8, src.shape[0] // 8)  # offsets in cells of an 8 px grid

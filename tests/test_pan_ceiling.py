@@ -3,26 +3,13 @@ it reports (whole pixels keep one-pixel grain, interpolation softens it) is real
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "pan_ceiling.py"
+from bench_scripts import load_bench_script
 
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("pan_ceiling", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-pc = load_script()
+pc = load_bench_script("pan_ceiling")
 RNG = np.random.default_rng(5)
 GRAIN = np.repeat(((RNG.random((120, 200)) > 0.5) * 255).astype(np.uint8)[..., None], 3, -1)
 SMOOTH = cv2.GaussianBlur(RNG.integers(0, 256, (120, 200, 3), dtype=np.uint8), (0, 0), 3.0)

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+
+from bench_scripts import load_bench_script
 
 pytest.importorskip("sklearn", reason="the seed experiment reads scikit-learn's digits")
 torch = pytest.importorskip("torch")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "seed_digits.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("seed_digits", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-sd = load_script()
+sd = load_bench_script("seed_digits")
 # a few seconds; 40 steps at a higher rate already halve an untrained network's error
 TINY = sd.SeedConfig(channels=8, hidden=32, steps=40, lr=3e-3, pairs=3, frames=4,
                      score_side=32, sheet_pairs=2, grid=4)

@@ -50,6 +50,11 @@ def detail_energy(fine: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return tensors.resize(lap * lap, size)
 
 
+def cut_size(work: tuple[int, int], cut: float) -> tuple[int, int]:
+    """(w, h) of the decoder's band: `cut` of the working size (w, h), at least MIN_CUT a side."""
+    return max(MIN_CUT, round(work[0] * cut)), max(MIN_CUT, round(work[1] * cut))
+
+
 def band_above(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """(H, W, 3) float: what `img` holds above `size` (w, h): itself minus its copy at size."""
     return img - tensors.resize(tensors.resize(img, size), (img.shape[1], img.shape[0]))
@@ -156,7 +161,7 @@ class Composer:
         self.err_a, self.err_b = small_a - rec_a, small_b - rec_b       # the model's error
         self.small_a, self.small_b = small_a, small_b
         self.work, self.full = Carrier(*work), Carrier(*self.size)
-        self.cut = (max(MIN_CUT, round(work[0] * cut)), max(MIN_CUT, round(work[1] * cut)))
+        self.cut = cut_size(work, cut)
         self.fine_a, self.fine_b = band_above(fa, self.cut), band_above(fb, self.cut)
         self.fade, self.drift = fade, drift
 
